@@ -1,0 +1,139 @@
+"""Fixtures for the conformance suite: the official Azure Python SDKs, unmodified, against Parley.
+
+The server is started by `scripts/test`, which waits for its ready file and then runs pytest with:
+
+  PARLEY_READY_FILE   path of the JSON document the server writes once it listens
+  REQUESTS_CA_BUNDLE  the server's CA, for the sync clients (`requests` transport)
+  SSL_CERT_FILE       the same CA, for the async clients (aiohttp); it must be in the environment
+                      before the Python process starts, which is why the script sets it.
+
+The SDKs are never told about the CA in code (no `connection_verify=`), never get
+`enforce_https=False`, and never see a patched class: what passes here passes for a user who
+only sets those two environment variables.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from azure.communication.identity import CommunicationIdentityClient
+
+import support
+
+
+@pytest.fixture(scope="session")
+def ready() -> dict[str, Any]:
+    path = os.environ.get("PARLEY_READY_FILE")
+    if not path:
+        pytest.fail(
+            "PARLEY_READY_FILE is not set: run the suite through scripts/test "
+            "(it starts the server and sets the CA environment variables)",
+            pytrace=False,
+        )
+    doc = json.loads(Path(path).read_text())
+    for field in ("url", "port", "caCertificatePath", "connectionString", "resource", "adminKey"):
+        assert field in doc, f"ready file {path} lacks {field!r}: {doc!r}"
+    for field in ("id", "immutableResourceId", "endpoint"):
+        assert field in doc["resource"], f"ready file resource lacks {field!r}: {doc['resource']!r}"
+    # The CA must reach the SDKs through the environment only, and before this process started.
+    for var in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+        value = os.environ.get(var)
+        if not value or not Path(value).is_file():
+            pytest.fail(
+                f"{var} is not set to the server's CA file ({doc['caCertificatePath']}); "
+                "scripts/test exports it before starting pytest",
+                pytrace=False,
+            )
+    return doc
+
+
+@pytest.fixture(scope="session")
+def base_url(ready) -> str:
+    """`https://127.0.0.1:PORT` without a trailing slash."""
+    return ready["url"].rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def conn_str(ready) -> str:
+    return ready["connectionString"]
+
+
+@pytest.fixture(scope="session")
+def access_key(conn_str) -> str:
+    return support.parse_connection_string(conn_str)["accesskey"]
+
+
+@pytest.fixture(scope="session")
+def immutable_id(ready) -> str:
+    return ready["resource"]["immutableResourceId"]
+
+
+@pytest.fixture(scope="session")
+def identity_client(conn_str) -> CommunicationIdentityClient:
+    """The sync identity client, built the way the ACS quickstarts do it."""
+    return CommunicationIdentityClient.from_connection_string(conn_str)
+
+
+# ---- Parley-specific HTTP (plain `requests`; TLS trust via REQUESTS_CA_BUNDLE) -------------
+
+class Http:
+    """Tiny wrapper over `requests` that prefixes the server URL and applies a timeout."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        kwargs.setdefault("timeout", support.HTTP_TIMEOUT)
+        return requests.request(method, self.base_url + path, **kwargs)
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def me(self, token: str) -> requests.Response:
+        """`GET /parley/v1/me` with a user access token."""
+        return self.get("/parley/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture(scope="session")
+def http(base_url) -> Http:
+    return Http(base_url)
+
+
+@pytest.fixture(scope="session")
+def admin_headers(ready) -> dict[str, str]:
+    return {"Authorization": f"Bearer {ready['adminKey']}"}
+
+
+@pytest.fixture(scope="session")
+def create_resource(http, admin_headers):
+    """Factory: `POST /admin/resources` and return the created resource document."""
+
+    def create(prefix: str) -> dict[str, Any]:
+        # A unique suffix keeps the suite re-runnable against the same data directory.
+        name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        resp = http.post("/admin/resources", headers=admin_headers, json={"name": name})
+        assert resp.status_code == 201, support.describe(resp)
+        doc = resp.json()
+        for field in (
+            "id", "name", "immutableResourceId", "endpoint",
+            "primaryKey", "secondaryKey", "connectionString",
+        ):
+            assert field in doc, f"created resource lacks {field!r}: {doc!r}"
+        assert doc["name"] == name, doc
+        return doc
+
+    return create
+
+
+@pytest.fixture(scope="session")
+def second_resource(create_resource) -> dict[str, Any]:
+    return create_resource("second")

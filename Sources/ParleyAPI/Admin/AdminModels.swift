@@ -1,0 +1,98 @@
+/// Wire bodies of Parley's operator (admin) API, `/admin/...`, authenticated by the admin key.
+
+/// `POST /admin/resources`
+public struct ResourceCreateRequest: Codable, Sendable {
+    public var name: String
+    public init(name: String) { self.name = name }
+}
+
+/// A communication resource as the operator sees it, keys included.
+public struct ResourceModel: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var immutableResourceId: String
+    public var endpoint: String
+    public var primaryKey: String
+    public var secondaryKey: String
+    public var connectionString: String
+    public var createdOn: String
+    public init(
+        id: String,
+        name: String,
+        immutableResourceId: String,
+        endpoint: String,
+        primaryKey: String,
+        secondaryKey: String,
+        connectionString: String,
+        createdOn: String
+    ) {
+        self.id = id
+        self.name = name
+        self.immutableResourceId = immutableResourceId
+        self.endpoint = endpoint
+        self.primaryKey = primaryKey
+        self.secondaryKey = secondaryKey
+        self.connectionString = connectionString
+        self.createdOn = createdOn
+    }
+}
+
+/// `GET /admin/resources`
+public struct ResourceList: Codable, Sendable, Equatable {
+    public var value: [ResourceModel]
+    public init(value: [ResourceModel]) { self.value = value }
+}
+
+/// `GET /admin/resources/{id}/connection-string`
+public struct ConnectionStringModel: Codable, Sendable, Equatable {
+    public var primaryConnectionString: String
+    public var secondaryConnectionString: String
+    public init(primaryConnectionString: String, secondaryConnectionString: String) {
+        self.primaryConnectionString = primaryConnectionString
+        self.secondaryConnectionString = secondaryConnectionString
+    }
+}
+
+/// The facts a newcomer, a script or a test needs once the server listens. Printed at start and
+/// written as JSON to the ready file.
+public struct ServerReadyInfo: Codable, Sendable, Equatable {
+    public var url: String
+    public var port: Int
+    public var caCertificatePath: String?
+    public var connectionString: String
+    public var resource: ReadyResource
+    public var adminKey: String
+    public var dataDirectory: String
+    public var environment: [String: String]
+
+    public struct ReadyResource: Codable, Sendable, Equatable {
+        public var id: String
+        public var immutableResourceId: String
+        public var endpoint: String
+        public init(id: String, immutableResourceId: String, endpoint: String) {
+            self.id = id
+            self.immutableResourceId = immutableResourceId
+            self.endpoint = endpoint
+        }
+    }
+
+    public init(
+        url: String,
+        port: Int,
+        caCertificatePath: String?,
+        connectionString: String,
+        resource: ReadyResource,
+        adminKey: String,
+        dataDirectory: String,
+        environment: [String: String]
+    ) {
+        self.url = url
+        self.port = port
+        self.caCertificatePath = caCertificatePath
+        self.connectionString = connectionString
+        self.resource = resource
+        self.adminKey = adminKey
+        self.dataDirectory = dataDirectory
+        self.environment = environment
+    }
+}

@@ -1,0 +1,34 @@
+import ParleyAPI
+
+/// What a newcomer reads once Parley listens: how to connect the Azure SDKs, and what's next.
+enum Banner {
+    static func text(for info: ServerReadyInfo, plaintext: Bool, readyFile: String?) -> String {
+        var lines = [
+            "",
+            "Parley is listening on \(info.url)",
+            "",
+            "Connection string of the '\(info.resource.id)' resource (immutable id \(info.resource.immutableResourceId)):",
+            "  \(info.connectionString)",
+            "",
+        ]
+        if let ca = info.caCertificatePath {
+            lines += [
+                "TLS uses a local CA. Let the Azure SDKs trust it (sync clients read the first, async the second):",
+                "  export REQUESTS_CA_BUNDLE=\(ca)",
+                "  export SSL_CERT_FILE=\(ca)",
+                "",
+            ]
+        } else if plaintext {
+            lines += ["Serving plain HTTP (--plain-http): put a TLS-terminating proxy in front; the Azure SDKs require HTTPS.", ""]
+        }
+        lines += [
+            "Admin key (operator API at \(info.url)/admin, 'Authorization: Bearer <key>'):",
+            "  \(info.adminKey)",
+            "  e.g. swift run parley resources list --data-dir \(info.dataDirectory)",
+            "",
+            "Data directory: \(info.dataDirectory)",
+        ]
+        if let readyFile { lines.append("Ready document: \(readyFile)") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import ParleyAPI
+import ParleyClient
+
+/// `parley resources …`: manage the communication resources of a running server.
+struct ResourcesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resources",
+        abstract: "Manage communication resources of a running Parley server.",
+        subcommands: [List.self, Create.self, Show.self, ConnectionString.self, RegenerateKey.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the resources.")
+        @OptionGroup var server: ServerOptions
+
+        func run() async throws {
+            try await server.withClient { client in
+                for resource in try await client.listResources() {
+                    print("\(resource.name)\t\(resource.immutableResourceId)\t\(resource.createdOn)")
+                }
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a resource and print it.")
+        @OptionGroup var server: ServerOptions
+        @Argument(help: "The resource name (a-z, 0-9, '-').") var name: String
+
+        func run() async throws {
+            try await server.withClient { client in try printJSON(await client.createResource(name: name)) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a resource, keys included.")
+        @OptionGroup var server: ServerOptions
+        @Argument(help: "The resource name or immutable id.") var name: String
+
+        func run() async throws {
+            try await server.withClient { client in try printJSON(await client.resource(name)) }
+        }
+    }
+
+    struct ConnectionString: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "connection-string", abstract: "Print a resource's connection string.")
+        @OptionGroup var server: ServerOptions
+        @Argument(help: "The resource name or immutable id.") var name: String = "default"
+        @Flag(help: "Print the one with the secondary key.") var secondary = false
+
+        func run() async throws {
+            try await server.withClient { client in
+                let strings = try await client.connectionStrings(of: name)
+                print(secondary ? strings.secondaryConnectionString : strings.primaryConnectionString)
+            }
+        }
+    }
+
+    struct RegenerateKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "regenerate-key", abstract: "Replace a resource's access key.")
+        @OptionGroup var server: ServerOptions
+        @Argument(help: "The resource name or immutable id.") var name: String
+        @Option(help: "primary or secondary.") var key: String = "primary"
+
+        func run() async throws {
+            try await server.withClient { client in try printJSON(await client.regenerateKey(key, of: name)) }
+        }
+    }
+}
+
+private func printJSON(_ value: some Encodable) throws {
+    let encoder = ParleyJSON.encoder()
+    encoder.outputFormatting.insert(.prettyPrinted)
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Where the server is and how to authenticate: by default from the ready document that
+/// `parley serve` writes into its data directory.
+struct ServerOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "The server's data directory, to read its address and admin key from.")
+    var dataDirectory: String = ProcessInfo.processInfo.environment["PARLEY_STORAGE_DATA_DIRECTORY"] ?? ".parley"
+
+    @Option(help: "The server URL (overrides the data directory's; env PARLEY_URL).")
+    var url: String?
+
+    @Option(help: "The admin key (overrides the data directory's; env PARLEY_ADMIN_KEY).")
+    var adminKey: String?
+
+    @Option(help: "A CA certificate (PEM) to trust (overrides the data directory's).")
+    var caFile: String?
+
+    func withClient(_ body: (AdminClient) async throws -> Void) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let ready = readyDocument()
+        guard let url = url ?? environment["PARLEY_URL"] ?? ready?.url,
+            let key = adminKey ?? environment["PARLEY_ADMIN_KEY"] ?? ready?.adminKey
+        else {
+            throw ValidationError("No server found: start one with 'parley serve', or pass --url and --admin-key.")
+        }
+        let client = try AdminClient(baseURL: url, adminKey: key, caCertificatePath: caFile ?? ready?.caCertificatePath)
+        do {
+            try await body(client)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    private func readyDocument() -> ServerReadyInfo? {
+        let path = URL(fileURLWithPath: dataDirectory).appendingPathComponent("ready.json").path
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? ParleyJSON.decoder().decode(ServerReadyInfo.self, from: data)
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// A fact about a change, committed in the same transaction as the change itself. Later stages
+/// fan these out (realtime gateway, webhooks, other nodes); nothing is published that was not
+/// committed.
+public struct DomainEvent: Sendable, Equatable {
+    public struct Kind: RawRepresentable, Hashable, Sendable {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        public static let resourceCreated = Kind(rawValue: "ResourceCreated")
+        public static let resourceKeyRegenerated = Kind(rawValue: "ResourceKeyRegenerated")
+        public static let userCreated = Kind(rawValue: "UserCreated")
+        public static let userTokensRevoked = Kind(rawValue: "UserTokensRevoked")
+        public static let userDeleted = Kind(rawValue: "UserDeleted")
+    }
+
+    public var kind: Kind
+    /// The resource (immutable id) the event belongs to.
+    public var resourceId: String
+    /// What the event is about: a raw id, a resource name.
+    public var subject: String
+    public var occurredAt: Date
+    /// Small string attributes; the full state is in the store.
+    public var data: [String: String]
+
+    public init(kind: Kind, resourceId: String, subject: String, occurredAt: Date, data: [String: String] = [:]) {
+        self.kind = kind
+        self.resourceId = resourceId
+        self.subject = subject
+        self.occurredAt = occurredAt
+        self.data = data
+    }
+}
+
+/// A committed event with its position in the server's event log.
+public struct RecordedEvent: Sendable, Equatable {
+    public var position: Int64
+    public var event: DomainEvent
+    public init(position: Int64, event: DomainEvent) {
+        self.position = position
+        self.event = event
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Everything Parley persists, at use-case granularity: each method is one atomic operation,
+/// and a method that changes state commits the given domain events in the same transaction.
+///
+/// Implemented by `ParleySQLite` (the embedded default, also used in-memory) and later by
+/// `ParleyPostgres`; one conformance suite runs against every implementation.
+public protocol ParleyStore: Sendable {
+    // MARK: Server secrets
+
+    /// The secret stored under `name`, inserting `makeValue()` first if there is none. Atomic:
+    /// concurrent callers all get the same value.
+    func secret(named name: String, orInsert makeValue: @Sendable () -> String) async throws -> String
+
+    // MARK: Communication resources
+
+    /// Inserts a resource; throws ``ParleyError/Code/conflict`` if the name is taken.
+    func insertResource(_ resource: CommunicationResource, event: DomainEvent) async throws
+    /// Every resource, oldest first.
+    func resources() async throws -> [CommunicationResource]
+    func resource(named name: String) async throws -> CommunicationResource?
+    func resource(immutableId: UUID) async throws -> CommunicationResource?
+    /// Replaces one key of the named resource and returns the updated resource, or nil if there
+    /// is no such resource.
+    func replaceKey(_ kind: AccessKeyKind, of name: String, with key: String, event: DomainEvent) async throws -> CommunicationResource?
+
+    // MARK: App users
+
+    func insertUser(_ user: AcsUser, event: DomainEvent) async throws
+    func user(rawId: String) async throws -> AcsUser?
+    /// Bumps the user's token generation; returns the updated user, or nil if it does not exist.
+    func revokeTokens(of rawId: String, event: DomainEvent) async throws -> AcsUser?
+    /// Deletes the user; returns whether it existed.
+    func deleteUser(_ rawId: String, event: DomainEvent) async throws -> Bool
+
+    // MARK: Events
+
+    /// Committed events after `position`, oldest first, at most `limit`.
+    func events(after position: Int64, limit: Int) async throws -> [RecordedEvent]
+}

@@ -1,0 +1,191 @@
+import Foundation
+import GRDB
+import ParleyCore
+
+/// The embedded store: one SQLite file in WAL mode (a GRDB `DatabasePool`: parallel readers,
+/// one writer), or an in-memory database for throwaway runs and tests.
+public final class SQLiteParleyStore: ParleyStore {
+    private let database: any DatabaseWriter
+
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // WAL + NORMAL is durable across process crashes; FULL also survives power loss.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(10)
+        self.database = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteMigrations.migrator.migrate(database)
+    }
+
+    /// An in-memory database, gone when the store is.
+    public init() throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
+        self.database = try DatabaseQueue(configuration: configuration)
+        try SQLiteMigrations.migrator.migrate(database)
+    }
+
+    /// The journal mode in force (`wal` for a file database).
+    public func journalMode() async throws -> String {
+        try await database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    // MARK: Server secrets
+
+    public func secret(named name: String, orInsert makeValue: @Sendable () -> String) async throws -> String {
+        try await database.write { db in
+            if let value = try String.fetchOne(db, sql: "SELECT value FROM server_secrets WHERE name = ?", arguments: [name]) {
+                return value
+            }
+            let value = makeValue()
+            try db.execute(
+                sql: "INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?)",
+                arguments: [name, value, Self.millis(Date())]
+            )
+            return value
+        }
+    }
+
+    // MARK: Communication resources
+
+    public func insertResource(_ resource: CommunicationResource, event: DomainEvent) async throws {
+        try await database.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM resources WHERE name = ?", arguments: [resource.name]) == true {
+                throw ParleyError(.conflict, "A resource named '\(resource.name)' already exists.", target: "name")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO resources (name, immutable_id, primary_key, secondary_key, created_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [resource.name, resource.immutableIdString, resource.primaryKey, resource.secondaryKey, Self.millis(resource.createdAt)]
+            )
+            try Self.append(event, to: db)
+        }
+    }
+
+    public func resources() async throws -> [CommunicationResource] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM resources ORDER BY created_at, name").map(Self.resource(from:))
+        }
+    }
+
+    public func resource(named name: String) async throws -> CommunicationResource? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE name = ?", arguments: [name]).map(Self.resource(from:))
+        }
+    }
+
+    public func resource(immutableId: UUID) async throws -> CommunicationResource? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE immutable_id = ?", arguments: [immutableId.uuidString.lowercased()])
+                .map(Self.resource(from:))
+        }
+    }
+
+    public func replaceKey(_ kind: AccessKeyKind, of name: String, with key: String, event: DomainEvent) async throws -> CommunicationResource? {
+        try await database.write { db in
+            let column = kind == .primary ? "primary_key" : "secondary_key"
+            try db.execute(sql: "UPDATE resources SET \(column) = ? WHERE name = ?", arguments: [key, name])
+            guard db.changesCount == 1 else { return nil }
+            try Self.append(event, to: db)
+            return try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE name = ?", arguments: [name]).map(Self.resource(from:))
+        }
+    }
+
+    // MARK: App users
+
+    public func insertUser(_ user: AcsUser, event: DomainEvent) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "INSERT INTO acs_users (raw_id, resource_id, token_generation, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [user.rawId, user.resourceId.uuidString.lowercased(), user.tokenGeneration, Self.millis(user.createdAt)]
+            )
+            try Self.append(event, to: db)
+        }
+    }
+
+    public func user(rawId: String) async throws -> AcsUser? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM acs_users WHERE raw_id = ?", arguments: [rawId]).map(Self.user(from:))
+        }
+    }
+
+    public func revokeTokens(of rawId: String, event: DomainEvent) async throws -> AcsUser? {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE acs_users SET token_generation = token_generation + 1 WHERE raw_id = ?", arguments: [rawId])
+            guard db.changesCount == 1 else { return nil }
+            try Self.append(event, to: db)
+            return try Row.fetchOne(db, sql: "SELECT * FROM acs_users WHERE raw_id = ?", arguments: [rawId]).map(Self.user(from:))
+        }
+    }
+
+    public func deleteUser(_ rawId: String, event: DomainEvent) async throws -> Bool {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM acs_users WHERE raw_id = ?", arguments: [rawId])
+            guard db.changesCount == 1 else { return false }
+            try Self.append(event, to: db)
+            return true
+        }
+    }
+
+    // MARK: Events
+
+    public func events(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
+        try await database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM domain_events WHERE position > ? ORDER BY position LIMIT ?",
+                arguments: [position, limit]
+            ).map { row in
+                let data = (row["data"] as String).data(using: .utf8) ?? Data()
+                return RecordedEvent(
+                    position: row["position"],
+                    event: DomainEvent(
+                        kind: .init(rawValue: row["kind"]),
+                        resourceId: row["resource_id"],
+                        subject: row["subject"],
+                        occurredAt: Self.date(row["occurred_at"]),
+                        data: (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
+                    )
+                )
+            }
+        }
+    }
+
+    // MARK: Rows
+
+    private static func append(_ event: DomainEvent, to db: Database) throws {
+        let data = String(decoding: try JSONEncoder().encode(event.data), as: UTF8.self)
+        try db.execute(
+            sql: "INSERT INTO domain_events (kind, resource_id, subject, data, occurred_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [event.kind.rawValue, event.resourceId, event.subject, data, millis(event.occurredAt)]
+        )
+    }
+
+    private static func resource(from row: Row) throws -> CommunicationResource {
+        guard let immutableId = UUID(uuidString: row["immutable_id"]) else {
+            throw ParleyError(.internal, "Stored resource has a malformed immutable id.")
+        }
+        return CommunicationResource(
+            name: row["name"],
+            immutableId: immutableId,
+            primaryKey: row["primary_key"],
+            secondaryKey: row["secondary_key"],
+            createdAt: date(row["created_at"])
+        )
+    }
+
+    private static func user(from row: Row) throws -> AcsUser {
+        guard let resourceId = UUID(uuidString: row["resource_id"]) else {
+            throw ParleyError(.internal, "Stored user has a malformed resource id.")
+        }
+        return AcsUser(rawId: row["raw_id"], resourceId: resourceId, tokenGeneration: row["token_generation"], createdAt: date(row["created_at"]))
+    }
+
+    private static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    private static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
+}

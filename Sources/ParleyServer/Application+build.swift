@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import ParleyAPI
+import ParleyCore
+
+/// Builds the Parley application from a bootstrapped environment.
+///
+/// - Parameters:
+///   - environment: the store, services and keys of this start.
+///   - logger: the server's logger.
+///   - onReady: called once the server listens, with what clients need to connect.
+public func buildApplication(
+    environment: ParleyEnvironment,
+    logger: Logger,
+    onReady: @escaping @Sendable (ServerReadyInfo) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let configuration = environment.configuration
+    let endpoint = ServerEndpoint(
+        configuration.publicEndpoint ?? ServerEndpoint.format(scheme: configuration.scheme, host: configuration.host, port: configuration.port)
+    )
+    let router = buildRouter(environment: environment, endpoint: endpoint)
+    let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [OpenConnectionCounter()], idleTimeout: .seconds(120))
+    let server: HTTPServerBuilder =
+        if let tls = environment.tls {
+            try .tls(.http1(configuration: http1), tlsConfiguration: tls.configuration)
+        } else {
+            .http1(configuration: http1)
+        }
+    return Application(
+        router: router,
+        server: server,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            if configuration.publicEndpoint == nil {
+                endpoint.set(ServerEndpoint.format(scheme: configuration.scheme, host: configuration.host, port: port))
+            }
+            await onReady(environment.readyInfo(endpoint: endpoint.url, port: port))
+        },
+        logger: logger
+    )
+}
+
+/// The routes of every API, with their authentication.
+func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint) -> Router<ParleyRequestContext> {
+    ParleyMetrics.bootstrap()
+    let configuration = environment.configuration
+    let router = Router(context: ParleyRequestContext.self)
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RequestIdMiddleware())
+    router.add(middleware: ErrorEnvelopeMiddleware())
+
+    OperationsController().addRoutes(to: router)
+
+    let publicHosts = configuration.publicEndpoint.flatMap { URL(string: $0) }.map { url in
+        [url.host.map { host in url.port.map { "\(host):\($0)" } ?? host }].compactMap { $0 }
+    } ?? []
+    let hmac = HMACAuthenticator(clock: environment.clock, clockSkew: TimeInterval(configuration.clockSkewSeconds), publicHosts: publicHosts)
+    IdentityController(identities: environment.identities, maxBodyBytes: configuration.maxBodyBytes)
+        .addRoutes(
+            to: router.group("identities")
+                .add(middleware: ApiVersionMiddleware(supported: IdentityController.apiVersions))
+                .add(middleware: HMACAuthenticationMiddleware(authenticator: hmac, resources: environment.resources, maxBodyBytes: configuration.maxBodyBytes))
+        )
+
+    TokenController()
+        .addRoutes(to: router.group("parley/v1").add(middleware: UserTokenMiddleware(identities: environment.identities)))
+
+    AdminController(resources: environment.resources, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
+        .addRoutes(to: router.group("admin").add(middleware: AdminKeyMiddleware(adminKey: environment.adminKey)))
+    return router
+}
+
+extension ParleyEnvironment {
+    /// The ready document for a server listening at `endpoint`.
+    func readyInfo(endpoint: String, port: Int) -> ServerReadyInfo {
+        let caPath = tls?.caCertificatePath
+        return ServerReadyInfo(
+            url: String(endpoint.dropLast()),
+            port: port,
+            caCertificatePath: caPath,
+            connectionString: defaultResource.connectionString(endpoint: endpoint),
+            resource: .init(id: defaultResource.name, immutableResourceId: defaultResource.immutableIdString, endpoint: endpoint),
+            adminKey: adminKey,
+            dataDirectory: dataDirectory,
+            environment: caPath.map { ["REQUESTS_CA_BUNDLE": $0, "SSL_CERT_FILE": $0] } ?? [:]
+        )
+    }
+
+    /// Writes the ready document to the data directory (for the CLI) and to `readyFile`.
+    public func publish(_ info: ServerReadyInfo) throws {
+        let data = try ParleyJSON.encoder().encode(info)
+        try DataDirectory.write(data, to: directory.readyDocumentPath, secret: true)
+        if let readyFile = configuration.readyFile {
+            try DataDirectory.write(data, to: readyFile, secret: true)
+        }
+    }
+}

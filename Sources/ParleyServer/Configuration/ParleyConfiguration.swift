@@ -1,0 +1,77 @@
+import Configuration
+import Foundation
+import Logging
+
+/// Everything the server can be told, read once at start from a `ConfigReader` (flags, then
+/// `PARLEY_*` environment variables, then an optional JSON config file, then defaults).
+public struct ParleyConfiguration: Sendable {
+    /// The default port: fixed and documented, so connection strings stay valid across restarts.
+    public static let defaultPort = 8443
+
+    public var host: String = "127.0.0.1"
+    public var port: Int = ParleyConfiguration.defaultPort
+    /// Serve plain HTTP, for deployments behind a TLS-terminating proxy. Off by default.
+    public var plaintext: Bool = false
+    /// The endpoint put into connection strings, when it differs from the listening address
+    /// (behind a proxy). Defaults to `https://<host>:<port>/`.
+    public var publicEndpoint: String?
+    public var dataDirectory: String = ".parley"
+    /// Keep the database in memory (TLS material still lives in the data directory).
+    public var inMemory: Bool = false
+    /// Where to write the JSON ready document once the server listens.
+    public var readyFile: String?
+    /// How far `x-ms-date` may be from the server's clock.
+    public var clockSkewSeconds: Int = 900
+    /// Enforce the service's published rate limits (429 + Retry-After).
+    public var enforceRateLimits: Bool = false
+    /// The largest request body accepted; larger ones get 413.
+    public var maxBodyBytes: Int = 1 << 20
+    public var logLevel: Logger.Level = .info
+
+    public init() {}
+
+    /// Reads the configuration.
+    ///
+    /// - Configuration keys (environment: `PARLEY_` + the key in upper snake case, e.g.
+    ///   `PARLEY_HTTP_PORT`):
+    ///   - `http.host` (string, default `127.0.0.1`): address to listen on.
+    ///   - `http.port` (int, default 8443; 0 picks a free port).
+    ///   - `http.plaintext` (bool, default false): serve HTTP instead of HTTPS.
+    ///   - `http.publicEndpoint` (string, optional): endpoint written into connection strings.
+    ///   - `http.maxBodyBytes` (int, default 1048576): request body cap (413 above).
+    ///   - `storage.dataDirectory` (string, default `.parley`): database, keys and certificates.
+    ///   - `storage.inMemory` (bool, default false): keep the database in memory.
+    ///   - `readyFile` (string, optional): write the ready JSON document here once listening.
+    ///   - `auth.clockSkewSeconds` (int, default 900): accepted `x-ms-date` skew.
+    ///   - `limits.enforceRateLimits` (bool, default false): published service rate limits.
+    ///   - `log.level` (string, default `info`): trace, debug, info, notice, warning, error.
+    public init(reader: ConfigReader) throws {
+        host = reader.string(forKey: "http.host", default: host)
+        port = reader.int(forKey: "http.port", default: port)
+        plaintext = reader.bool(forKey: "http.plaintext", default: plaintext)
+        publicEndpoint = reader.string(forKey: "http.publicEndpoint")
+        maxBodyBytes = reader.int(forKey: "http.maxBodyBytes", default: maxBodyBytes)
+        dataDirectory = reader.string(forKey: "storage.dataDirectory", default: dataDirectory)
+        inMemory = reader.bool(forKey: "storage.inMemory", default: inMemory)
+        readyFile = reader.string(forKey: "readyFile")
+        clockSkewSeconds = reader.int(forKey: "auth.clockSkewSeconds", default: clockSkewSeconds)
+        enforceRateLimits = reader.bool(forKey: "limits.enforceRateLimits", default: enforceRateLimits)
+        let level = reader.string(forKey: "log.level", default: "info")
+        guard let parsedLevel = Logger.Level(rawValue: level.lowercased()) else {
+            throw ConfigurationError("log.level '\(level)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        logLevel = parsedLevel
+        guard (0...65535).contains(port) else { throw ConfigurationError("http.port \(port) is not a port number") }
+        guard maxBodyBytes > 0 else { throw ConfigurationError("http.maxBodyBytes must be positive") }
+        guard clockSkewSeconds >= 0 else { throw ConfigurationError("auth.clockSkewSeconds must not be negative") }
+    }
+
+    /// The scheme the server speaks.
+    public var scheme: String { plaintext ? "http" : "https" }
+}
+
+/// A configuration value that cannot be used, with what is wrong with it.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

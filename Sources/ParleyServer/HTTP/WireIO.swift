@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import ParleyAPI
+import ParleyCore
+
+/// Reading request bodies and writing responses, the same way for every route.
+enum WireIO {
+    static let jsonContentType = "application/json; charset=utf-8"
+
+    /// A JSON response with the given status.
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try ParleyJSON.encoder().encode(value)
+        return Response(
+            status: status,
+            headers: [.contentType: jsonContentType],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+
+    /// An empty response (`Content-Length: 0`).
+    static func empty(_ status: HTTPResponse.Status) -> Response {
+        Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer()))
+    }
+
+    /// The collected body, capped at `limit` bytes (413 above).
+    static func body(of request: inout Request, limit: Int) async throws -> Data {
+        do {
+            let buffer = try await request.collectBody(upTo: limit)
+            return Data(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw ParleyError(.payloadTooLarge, "The request body is larger than \(limit) bytes.")
+        }
+    }
+
+    /// Decodes a JSON body, or nil when the body is empty. A non-empty body must be JSON
+    /// (`application/json` or `application/merge-patch+json`), and must decode as `T`.
+    static func decode<T: Decodable>(_ type: T.Type, from request: inout Request, limit: Int) async throws -> T? {
+        let data = try await body(of: &request, limit: limit)
+        guard !data.isEmpty else { return nil }
+        if let contentType = request.headers[.contentType]?.lowercased(),
+            !(contentType.hasPrefix("application/json") || contentType.hasPrefix("application/merge-patch+json"))
+        {
+            throw ParleyError(.unsupportedMediaType, "Content-Type '\(contentType)' is not supported; send application/json.")
+        }
+        do {
+            return try ParleyJSON.decoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw ParleyError(.badRequest, "The request body is not valid: \(describe(error))")
+        }
+    }
+
+    /// A path parameter, percent-decoded (sync SDK clients encode `:` and `@`, async ones do not).
+    static func pathParameter(_ name: String, in context: ParleyRequestContext) throws -> String {
+        let raw = try context.parameters.require(name)
+        return raw.removingPercentEncoding ?? raw
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "" : " at '\(path)'"
+        }
+        switch error {
+        case .typeMismatch(let type, let context): return "expected \(type)\(path(context))."
+        case .valueNotFound(let type, let context): return "expected \(type)\(path(context)), found null."
+        case .keyNotFound(let key, _): return "missing field '\(key.stringValue)'."
+        case .dataCorrupted(let context): return context.codingPath.isEmpty ? "malformed JSON." : "\(context.debugDescription)\(path(context))."
+        @unknown default: return "malformed JSON."
+        }
+    }
+}

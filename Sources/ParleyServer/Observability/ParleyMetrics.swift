@@ -1,0 +1,38 @@
+import Metrics
+import NIOCore
+import Prometheus
+
+/// Prometheus metrics: Hummingbird's per-route request counters and latency timers, and the
+/// number of open connections, all served at `/metrics`.
+enum ParleyMetrics {
+    /// The process-wide registry. swift-metrics has one global factory per process.
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    /// Installs the Prometheus factory (once per process).
+    static func bootstrap() { _ = registry }
+
+    /// The Prometheus text exposition of every metric.
+    static func exposition() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
+
+/// Counts open connections: added to every connection's pipeline, removed when it closes.
+final class OpenConnectionCounter: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = NIOAny
+    private static let meter = Meter(label: "parley_http_open_connections")
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        Self.meter.increment()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        Self.meter.decrement()
+    }
+}

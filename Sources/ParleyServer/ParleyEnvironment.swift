@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import ParleyCore
+import ParleySQLite
+
+/// What a start of Parley sets up before it listens: the data directory, TLS material, the
+/// store, the server's keys and the default resource. Everything is created on first start and
+/// reused after.
+public struct ParleyEnvironment: Sendable {
+    public let configuration: ParleyConfiguration
+    public let store: any ParleyStore
+    public let identities: IdentityService
+    public let resources: ResourceService
+    public let adminKey: String
+    public let defaultResource: CommunicationResource
+    public let clock: any WallClock
+    /// The data directory's absolute path.
+    public let dataDirectory: String
+    let directory: DataDirectory
+    /// Nil when serving plain HTTP.
+    let tls: ServerTLS?
+
+    /// Names of the secrets kept in the store.
+    enum SecretName {
+        static let tokenSigningKey = "token-signing-key"
+        static let adminKey = "admin-key"
+    }
+
+    public static func bootstrap(
+        configuration: ParleyConfiguration,
+        clock: any WallClock = SystemWallClock(),
+        ids: any IdentifierGenerator = RandomIdentifierGenerator()
+    ) async throws -> ParleyEnvironment {
+        let directory = try DataDirectory(path: configuration.dataDirectory)
+        let tls = configuration.plaintext ? nil : try ServerTLS.prepare(in: directory, host: configuration.host, now: clock.now())
+        let store: any ParleyStore = configuration.inMemory ? try SQLiteParleyStore() : try SQLiteParleyStore(path: directory.databasePath)
+
+        let signingKey = try await store.secret(named: SecretName.tokenSigningKey) { TokenAuthority.generateSigningKeyPEM() }
+        let adminKey = try await store.secret(named: SecretName.adminKey) { SecretGenerator.base64Secret(byteCount: 32) }
+        let resources = ResourceService(store: store, clock: clock, ids: ids)
+        let identities = IdentityService(
+            store: store,
+            tokens: try await TokenAuthority(signingKeyPEM: signingKey),
+            clock: clock,
+            ids: ids,
+            rateLimiter: configuration.enforceRateLimits ? RateLimiter(clock: clock) : nil
+        )
+        return ParleyEnvironment(
+            configuration: configuration,
+            store: store,
+            identities: identities,
+            resources: resources,
+            adminKey: adminKey,
+            defaultResource: try await resources.ensureDefault(),
+            clock: clock,
+            dataDirectory: directory.root.path,
+            directory: directory,
+            tls: tls
+        )
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import ParleyCore
+import ParleySQLite
+
+/// A store, services and a manual clock for one test.
+struct CoreFixture {
+    let store: SQLiteParleyStore
+    let clock: ManualWallClock
+    let identities: IdentityService
+    let resources: ResourceService
+    let resource: CommunicationResource
+
+    /// - Parameter path: a database file, or nil for an in-memory database.
+    init(path: String? = nil, rateLimits: Bool = false) async throws {
+        let store = try path.map { try SQLiteParleyStore(path: $0) } ?? SQLiteParleyStore()
+        let clock = ManualWallClock()
+        let signingKey = try await store.secret(named: "token-signing-key") { TokenAuthority.generateSigningKeyPEM() }
+        self.store = store
+        self.clock = clock
+        self.resources = ResourceService(store: store, clock: clock)
+        self.identities = IdentityService(
+            store: store,
+            tokens: try await TokenAuthority(signingKeyPEM: signingKey),
+            clock: clock,
+            rateLimiter: rateLimits ? RateLimiter(clock: clock) : nil
+        )
+        self.resource = try await resources.ensureDefault()
+    }
+}
+
+/// A fresh temporary directory for one test.
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("parley-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Decodes a JWT payload the way the Python SDK does (`base64.b64decode(parts[1] + "==")`,
+/// standard alphabet, non-strict: characters outside it are dropped) and returns `exp`.
+func pythonSDKExpiry(of token: String) -> Int? {
+    let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count >= 3 else { return nil }
+    let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+    var kept = String(parts[1].filter { alphabet.contains($0) })
+    // b64decode(s + "==") tolerates surplus padding; Foundation wants exact padding.
+    while kept.count % 4 != 0 { kept += "=" }
+    guard let data = Data(base64Encoded: kept),
+        let text = String(data: data, encoding: .ascii),
+        let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+    else { return nil }
+    return object["exp"] as? Int
+}
