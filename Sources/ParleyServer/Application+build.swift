@@ -50,21 +50,29 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint) -> Ro
     ParleyMetrics.bootstrap()
     let configuration = environment.configuration
     let router = Router(context: ParleyRequestContext.self)
+    router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestIdMiddleware())
     router.add(middleware: ErrorEnvelopeMiddleware())
 
     OperationsController().addRoutes(to: router)
 
-    let publicHosts = configuration.publicEndpoint.flatMap { URL(string: $0) }.map { url in
-        [url.host.map { host in url.port.map { "\(host):\($0)" } ?? host }].compactMap { $0 }
-    } ?? []
+    let publicHosts =
+        configuration.publicEndpoint.flatMap { URL(string: $0) }.map { url in
+            [url.host.map { host in url.port.map { "\(host):\($0)" } ?? host }].compactMap { $0 }
+        } ?? []
     let hmac = HMACAuthenticator(clock: environment.clock, clockSkew: TimeInterval(configuration.clockSkewSeconds), publicHosts: publicHosts)
     IdentityController(identities: environment.identities, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(
             to: router.group("identities")
                 .add(middleware: ApiVersionMiddleware(supported: IdentityController.apiVersions))
-                .add(middleware: HMACAuthenticationMiddleware(authenticator: hmac, resources: environment.resources, maxBodyBytes: configuration.maxBodyBytes))
+                .add(
+                    middleware: HMACAuthenticationMiddleware(
+                        authenticator: hmac,
+                        resources: environment.resources,
+                        maxBodyBytes: configuration.maxBodyBytes
+                    )
+                )
         )
 
     TokenController()

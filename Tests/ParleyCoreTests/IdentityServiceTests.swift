@@ -92,7 +92,8 @@ import Testing
         for operation in ["issue", "revoke", "delete"] {
             let error = await #expect(throws: ParleyError.self) {
                 switch operation {
-                case "issue": _ = try await fixture.identities.issueToken(for: user.rawId, in: fixture.resource, scopes: ["chat"], expiresInMinutes: nil)
+                case "issue":
+                    _ = try await fixture.identities.issueToken(for: user.rawId, in: fixture.resource, scopes: ["chat"], expiresInMinutes: nil)
                 case "revoke": try await fixture.identities.revokeTokens(of: user.rawId, in: fixture.resource)
                 default: try await fixture.identities.deleteUser(user.rawId, in: fixture.resource)
                 }

@@ -72,7 +72,13 @@ import Testing
 
     @Test func acceptsEitherKeyAndIdentifiesTheResource() throws {
         let clock = ManualWallClock()
-        let other = CommunicationResource(name: "other", immutableId: UUID(), primaryKey: Data(repeating: 1, count: 64).base64EncodedString(), secondaryKey: Data(repeating: 2, count: 64).base64EncodedString(), createdAt: Date())
+        let other = CommunicationResource(
+            name: "other",
+            immutableId: UUID(),
+            primaryKey: Data(repeating: 1, count: 64).base64EncodedString(),
+            secondaryKey: Data(repeating: 2, count: 64).base64EncodedString(),
+            createdAt: Date()
+        )
         for key in [resource.primaryKey, resource.secondaryKey] {
             let found = try authenticator(clock).authenticate(request(date: clock.now(), key: key), against: [other, resource])
             #expect(found.name == "default")

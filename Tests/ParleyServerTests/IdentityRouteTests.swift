@@ -14,7 +14,12 @@ import Testing
     @Test func createIssueRevokeDeleteLifecycle() async throws {
         let fixture = try await ServerFixture()
         try await fixture.application().test(.router) { client in
-            let created = try await client.signed(.post, "/identities?\(Self.version)", body: #"{"createTokenWithScopes": ["chat", "voip"]}"#, fixture: fixture)
+            let created = try await client.signed(
+                .post,
+                "/identities?\(Self.version)",
+                body: #"{"createTokenWithScopes": ["chat", "voip"]}"#,
+                fixture: fixture
+            )
             #expect(created.status == .created)
             let result = try created.decode(CommunicationIdentityAccessTokenResult.self)
             let id = result.identity.id
@@ -28,7 +33,12 @@ import Testing
             #expect(try me.decode(TokenIntrospection.self).scopes == ["chat", "voip"])
 
             let encoded = id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-            let issued = try await client.signed(.post, "/identities/\(encoded)/:issueAccessToken?\(Self.version)", body: #"{"scopes": ["chat"], "expiresInMinutes": 60}"#, fixture: fixture)
+            let issued = try await client.signed(
+                .post,
+                "/identities/\(encoded)/:issueAccessToken?\(Self.version)",
+                body: #"{"scopes": ["chat"], "expiresInMinutes": 60}"#,
+                fixture: fixture
+            )
             #expect(issued.status == .ok)
             _ = try issued.decode(CommunicationIdentityAccessToken.self)
 
@@ -61,7 +71,12 @@ import Testing
             let unsigned = try await client.execute(uri: "/identities?\(Self.version)", method: .post)
             #expect(unsigned.status == .unauthorized)
             #expect(unsigned.errorCode == "Denied")
-            let wrongKey = try await client.signed(.post, "/identities?\(Self.version)", fixture: fixture, key: Data(repeating: 3, count: 64).base64EncodedString())
+            let wrongKey = try await client.signed(
+                .post,
+                "/identities?\(Self.version)",
+                fixture: fixture,
+                key: Data(repeating: 3, count: 64).base64EncodedString()
+            )
             #expect(wrongKey.status == .unauthorized)
         }
     }
@@ -130,6 +145,22 @@ import Testing
         }
     }
 
+    @Test func rateLimitedRequestsGet429WithRetryAfter() async throws {
+        let fixture = try await ServerFixture(rateLimits: true)
+        try await fixture.application().test(.router) { client in
+            for _ in 0..<1000 {
+                let created = try await client.signed(.post, "/identities?\(Self.version)", fixture: fixture)
+                try #require(created.status == .created)
+            }
+            let limited = try await client.signed(.post, "/identities?\(Self.version)", fixture: fixture)
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[.retryAfter] == "30")
+            #expect(limited.errorCode == "TooManyRequests")
+            fixture.clock.advance(by: 30)
+            #expect(try await client.signed(.post, "/identities?\(Self.version)", fixture: fixture).status == .created)
+        }
+    }
+
     @Test func malformedIdentityIdsAre400() async throws {
         let fixture = try await ServerFixture()
         try await fixture.application().test(.router) { client in
@@ -147,7 +178,11 @@ import Testing
             #expect(anonymous.status == .unauthorized)
             let wrong = try await client.execute(uri: "/admin/resources", method: .get, headers: [.authorization: "Bearer nope"])
             #expect(wrong.status == .unauthorized)
-            let listed = try await client.execute(uri: "/admin/resources", method: .get, headers: [.authorization: "Bearer \(fixture.environment.adminKey)"])
+            let listed = try await client.execute(
+                uri: "/admin/resources",
+                method: .get,
+                headers: [.authorization: "Bearer \(fixture.environment.adminKey)"]
+            )
             #expect(listed.status == .ok)
             #expect(try listed.decode(ResourceList.self).value.map(\.name) == ["default"])
         }
@@ -157,15 +192,38 @@ import Testing
         let fixture = try await ServerFixture()
         let admin: HTTPFields = [.authorization: "Bearer \(fixture.environment.adminKey)", .contentType: "application/json"]
         try await fixture.application().test(.router) { client in
-            let created = try await client.execute(uri: "/admin/resources", method: .post, headers: admin, body: ByteBuffer(string: #"{"name": "second"}"#))
+            let created = try await client.execute(
+                uri: "/admin/resources",
+                method: .post,
+                headers: admin,
+                body: ByteBuffer(string: #"{"name": "second"}"#)
+            )
             #expect(created.status == .created)
             let second = try created.decode(ResourceModel.self)
             #expect(second.connectionString.contains("accesskey=\(second.primaryKey)"))
 
-            let duplicate = try await client.execute(uri: "/admin/resources", method: .post, headers: admin, body: ByteBuffer(string: #"{"name": "second"}"#))
+            let duplicate = try await client.execute(
+                uri: "/admin/resources",
+                method: .post,
+                headers: admin,
+                body: ByteBuffer(string: #"{"name": "second"}"#)
+            )
             #expect(duplicate.status == .conflict)
-            let invalid = try await client.execute(uri: "/admin/resources", method: .post, headers: admin, body: ByteBuffer(string: #"{"name": "Bad Name"}"#))
+            let invalid = try await client.execute(
+                uri: "/admin/resources",
+                method: .post,
+                headers: admin,
+                body: ByteBuffer(string: #"{"name": "Bad Name"}"#)
+            )
             #expect(invalid.status == .badRequest)
+            let unknownField = try await client.execute(
+                uri: "/admin/resources",
+                method: .post,
+                headers: admin,
+                body: ByteBuffer(string: #"{"name": "third", "region": "moon"}"#)
+            )
+            #expect(unknownField.status == .badRequest)
+            #expect(try unknownField.decode(CommunicationErrorResponse.self).error.target == "region")
 
             let regenerated = try await client.execute(uri: "/admin/resources/second/keys/primary/regenerate", method: .post, headers: admin)
             #expect(regenerated.status == .ok)

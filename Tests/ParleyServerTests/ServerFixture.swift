@@ -17,13 +17,20 @@ struct ServerFixture {
     let environment: ParleyEnvironment
     let clock: ManualWallClock
 
-    init(inMemory: Bool = true, plaintext: Bool = true, maxBodyBytes: Int? = nil, dataDirectory: String? = nil) async throws {
+    init(
+        inMemory: Bool = true,
+        plaintext: Bool = true,
+        maxBodyBytes: Int? = nil,
+        rateLimits: Bool = false,
+        dataDirectory: String? = nil
+    ) async throws {
         var configuration = ParleyConfiguration()
         configuration.dataDirectory = try dataDirectory ?? temporaryDirectory().path
         configuration.inMemory = inMemory
         configuration.plaintext = plaintext
         configuration.port = 0
         if let maxBodyBytes { configuration.maxBodyBytes = maxBodyBytes }
+        configuration.enforceRateLimits = rateLimits
         let clock = ManualWallClock(Date())
         self.clock = clock
         self.environment = try await ParleyEnvironment.bootstrap(configuration: configuration, clock: clock)

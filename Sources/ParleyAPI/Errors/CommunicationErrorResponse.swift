@@ -12,7 +12,13 @@ public struct CommunicationError: Codable, Sendable, Equatable {
     public var target: String?
     public var details: [CommunicationError]?
     public var innererror: CommunicationInnerError?
-    public init(code: String, message: String, target: String? = nil, details: [CommunicationError]? = nil, innererror: CommunicationInnerError? = nil) {
+    public init(
+        code: String,
+        message: String,
+        target: String? = nil,
+        details: [CommunicationError]? = nil,
+        innererror: CommunicationInnerError? = nil
+    ) {
         self.code = code
         self.message = message
         self.target = target

@@ -44,7 +44,8 @@ struct HMACAuthenticator: Sendable {
             for target in Self.targetVariants(request.target) {
                 let stringToSign = HMACSignature.stringToSign(method: request.method, pathAndQuery: target, signedHeaderValues: values)
                 for resource in resources {
-                    for key in resource.keyBytes where HMACSignature.matches(HMACSignature.signature(key: key, stringToSign: stringToSign), signature) {
+                    for key in resource.keyBytes where HMACSignature.matches(HMACSignature.signature(key: key, stringToSign: stringToSign), signature)
+                    {
                         return resource
                     }
                 }

@@ -22,7 +22,8 @@ struct AdminController {
 
     @Sendable func create(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        guard let body = try await WireIO.decode(ResourceCreateRequest.self, from: &request, limit: maxBodyBytes) else {
+        guard let body = try await WireIO.decodeStrict(ResourceCreateRequest.self, allowedFields: ["name"], from: &request, limit: maxBodyBytes)
+        else {
             throw ParleyError(.validation, "The body must be {\"name\": \"<resource name>\"}.", target: "name")
         }
         return try WireIO.json(model(try await resources.create(name: body.name)), status: .created)

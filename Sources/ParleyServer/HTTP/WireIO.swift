@@ -50,6 +50,19 @@ enum WireIO {
         }
     }
 
+    /// Like ``decode(_:from:limit:)``, for contracts that forbid fields they do not define (the
+    /// admin API): an unknown field is a 400 naming it, not silently ignored.
+    static func decodeStrict<T: Decodable>(_ type: T.Type, allowedFields: Set<String>, from request: inout Request, limit: Int) async throws -> T? {
+        guard let value = try await decode(type, from: &request, limit: limit) else { return nil }
+        let data = try await body(of: &request, limit: limit)
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            if let unknown = object.keys.sorted().first(where: { !allowedFields.contains($0) }) {
+                throw ParleyError(.badRequest, "Unknown field '\(unknown)'.", target: unknown)
+            }
+        }
+        return value
+    }
+
     /// A path parameter, percent-decoded (sync SDK clients encode `:` and `@`, async ones do not).
     static func pathParameter(_ name: String, in context: ParleyRequestContext) throws -> String {
         let raw = try context.parameters.require(name)

@@ -1,12 +1,13 @@
 import Crypto
 import Foundation
+import SwiftASN1
+import X509
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import SwiftASN1
-import X509
 
 /// A certificate authority of this installation: created on first start, kept in the data
 /// directory, and used to sign the server certificate. Clients trust its `ca.pem`.
@@ -26,7 +27,11 @@ struct LocalCertificateAuthority {
         }
         let authority = try create(now: now)
         try DataDirectory.write(Data(authority.key.pemRepresentation.utf8), to: directory.certificateAuthorityKeyPath, secret: true)
-        try DataDirectory.write(Data(try authority.certificate.serializeAsPEM().pemString.utf8), to: directory.certificateAuthorityPath, secret: false)
+        try DataDirectory.write(
+            Data(try authority.certificate.serializeAsPEM().pemString.utf8),
+            to: directory.certificateAuthorityPath,
+            secret: false
+        )
         return authority
     }
 

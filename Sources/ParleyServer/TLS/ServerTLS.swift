@@ -29,7 +29,10 @@ struct ServerTLS {
 
         let chain = try [certificatePEM, caPEM].map { try NIOSSLCertificate(bytes: Array($0.utf8), format: .pem) }
         let privateKey = try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) },
+            privateKey: .privateKey(privateKey)
+        )
         configuration.minimumTLSVersion = .tlsv12
         return ServerTLS(configuration: configuration, caCertificatePath: directory.certificateAuthorityPath)
     }
