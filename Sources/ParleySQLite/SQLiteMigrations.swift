@@ -38,6 +38,59 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v2: chat") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE chat_threads (
+                        id TEXT PRIMARY KEY,
+                        resource_id TEXT NOT NULL REFERENCES resources(immutable_id),
+                        topic TEXT NOT NULL,
+                        created_by TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        last_message_at INTEGER NOT NULL,
+                        deleted_at INTEGER,
+                        last_sequence INTEGER NOT NULL,
+                        last_message_id INTEGER NOT NULL,
+                        idempotency_key TEXT UNIQUE
+                    );
+                    CREATE TABLE chat_participants (
+                        thread_id TEXT NOT NULL REFERENCES chat_threads(id),
+                        raw_id TEXT NOT NULL,
+                        display_name TEXT,
+                        share_history_time INTEGER NOT NULL,
+                        joined_at INTEGER NOT NULL,
+                        PRIMARY KEY (thread_id, raw_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX chat_participants_by_user ON chat_participants(raw_id);
+                    CREATE TABLE chat_messages (
+                        thread_id TEXT NOT NULL REFERENCES chat_threads(id),
+                        sequence_id INTEGER NOT NULL,
+                        id INTEGER NOT NULL,
+                        type TEXT NOT NULL,
+                        sender TEXT,
+                        sender_display_name TEXT,
+                        body TEXT,
+                        topic TEXT,
+                        participants TEXT,
+                        initiator TEXT,
+                        metadata TEXT,
+                        created_at INTEGER NOT NULL,
+                        version INTEGER NOT NULL,
+                        edited_at INTEGER,
+                        deleted_at INTEGER,
+                        PRIMARY KEY (thread_id, sequence_id)
+                    ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX chat_messages_by_id ON chat_messages(thread_id, id);
+                    CREATE TABLE chat_read_receipts (
+                        thread_id TEXT NOT NULL REFERENCES chat_threads(id),
+                        sender TEXT NOT NULL,
+                        message_id INTEGER NOT NULL,
+                        read_at INTEGER NOT NULL,
+                        PRIMARY KEY (thread_id, sender)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -5,7 +5,8 @@ import ParleyCore
 /// The embedded store: one SQLite file in WAL mode (a GRDB `DatabasePool`: parallel readers,
 /// one writer), or an in-memory database for throwaway runs and tests.
 public final class SQLiteParleyStore: ParleyStore {
-    private let database: any DatabaseWriter
+    let database: any DatabaseWriter
+    let writer: GroupCommitWriter
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     public init(path: String) throws {
@@ -16,16 +17,20 @@ public final class SQLiteParleyStore: ParleyStore {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         configuration.busyMode = .timeout(10)
-        self.database = try DatabasePool(path: path, configuration: configuration)
-        try SQLiteMigrations.migrator.migrate(database)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteMigrations.migrator.migrate(pool)
+        self.database = pool
+        self.writer = GroupCommitWriter(database: pool)
     }
 
     /// An in-memory database, gone when the store is.
     public init() throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
-        self.database = try DatabaseQueue(configuration: configuration)
-        try SQLiteMigrations.migrator.migrate(database)
+        let queue = try DatabaseQueue(configuration: configuration)
+        try SQLiteMigrations.migrator.migrate(queue)
+        self.database = queue
+        self.writer = GroupCommitWriter(database: queue)
     }
 
     /// The journal mode in force (`wal` for a file database).
@@ -35,8 +40,8 @@ public final class SQLiteParleyStore: ParleyStore {
 
     // MARK: Server secrets
 
-    public func secret(named name: String, orInsert makeValue: @Sendable () -> String) async throws -> String {
-        try await database.write { db in
+    public func secret(named name: String, orInsert makeValue: @escaping @Sendable () -> String) async throws -> String {
+        try await writer.write { db in
             if let value = try String.fetchOne(db, sql: "SELECT value FROM server_secrets WHERE name = ?", arguments: [name]) {
                 return value
             }
@@ -52,7 +57,7 @@ public final class SQLiteParleyStore: ParleyStore {
     // MARK: Communication resources
 
     public func insertResource(_ resource: CommunicationResource, event: DomainEvent) async throws {
-        try await database.write { db in
+        try await writer.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM resources WHERE name = ?", arguments: [resource.name]) == true {
                 throw ParleyError(.conflict, "A resource named '\(resource.name)' already exists.", target: "name")
             }
@@ -87,7 +92,7 @@ public final class SQLiteParleyStore: ParleyStore {
     }
 
     public func replaceKey(_ kind: AccessKeyKind, of name: String, with key: String, event: DomainEvent) async throws -> CommunicationResource? {
-        try await database.write { db in
+        try await writer.write { db in
             let column = kind == .primary ? "primary_key" : "secondary_key"
             try db.execute(sql: "UPDATE resources SET \(column) = ? WHERE name = ?", arguments: [key, name])
             guard db.changesCount == 1 else { return nil }
@@ -99,7 +104,7 @@ public final class SQLiteParleyStore: ParleyStore {
     // MARK: App users
 
     public func insertUser(_ user: AcsUser, event: DomainEvent) async throws {
-        try await database.write { db in
+        try await writer.write { db in
             try db.execute(
                 sql: "INSERT INTO acs_users (raw_id, resource_id, token_generation, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [user.rawId, user.resourceId.uuidString.lowercased(), user.tokenGeneration, Self.millis(user.createdAt)]
@@ -115,7 +120,7 @@ public final class SQLiteParleyStore: ParleyStore {
     }
 
     public func revokeTokens(of rawId: String, event: DomainEvent) async throws -> AcsUser? {
-        try await database.write { db in
+        try await writer.write { db in
             try db.execute(sql: "UPDATE acs_users SET token_generation = token_generation + 1 WHERE raw_id = ?", arguments: [rawId])
             guard db.changesCount == 1 else { return nil }
             try Self.append(event, to: db)
@@ -124,7 +129,7 @@ public final class SQLiteParleyStore: ParleyStore {
     }
 
     public func deleteUser(_ rawId: String, event: DomainEvent) async throws -> Bool {
-        try await database.write { db in
+        try await writer.write { db in
             try db.execute(sql: "DELETE FROM acs_users WHERE raw_id = ?", arguments: [rawId])
             guard db.changesCount == 1 else { return false }
             try Self.append(event, to: db)
@@ -158,7 +163,7 @@ public final class SQLiteParleyStore: ParleyStore {
 
     // MARK: Rows
 
-    private static func append(_ event: DomainEvent, to db: Database) throws {
+    static func append(_ event: DomainEvent, to db: Database) throws {
         let data = String(decoding: try JSONEncoder().encode(event.data), as: UTF8.self)
         try db.execute(
             sql: "INSERT INTO domain_events (kind, resource_id, subject, data, occurred_at) VALUES (?, ?, ?, ?, ?)",
@@ -186,6 +191,6 @@ public final class SQLiteParleyStore: ParleyStore {
         return AcsUser(rawId: row["raw_id"], resourceId: resourceId, tokenGeneration: row["token_generation"], createdAt: date(row["created_at"]))
     }
 
-    private static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-    private static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(millis) / 1000) }
 }

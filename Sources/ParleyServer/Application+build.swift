@@ -75,6 +75,13 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint) -> Ro
                 )
         )
 
+    ChatController(chat: environment.chat, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
+        .addRoutes(
+            to: router.group("chat/threads")
+                .add(middleware: ApiVersionMiddleware(supported: ChatController.apiVersions))
+                .add(middleware: UserTokenMiddleware(identities: environment.identities))
+        )
+
     TokenController()
         .addRoutes(to: router.group("parley/v1").add(middleware: UserTokenMiddleware(identities: environment.identities)))
 

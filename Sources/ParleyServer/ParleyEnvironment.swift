@@ -10,6 +10,7 @@ public struct ParleyEnvironment: Sendable {
     public let configuration: ParleyConfiguration
     public let store: any ParleyStore
     public let identities: IdentityService
+    public let chat: ChatService
     public let resources: ResourceService
     public let adminKey: String
     public let defaultResource: CommunicationResource
@@ -38,17 +39,19 @@ public struct ParleyEnvironment: Sendable {
         let signingKey = try await store.secret(named: SecretName.tokenSigningKey) { TokenAuthority.generateSigningKeyPEM() }
         let adminKey = try await store.secret(named: SecretName.adminKey) { SecretGenerator.base64Secret(byteCount: 32) }
         let resources = ResourceService(store: store, clock: clock, ids: ids)
+        let rateLimiter = configuration.enforceRateLimits ? RateLimiter(clock: clock) : nil
         let identities = IdentityService(
             store: store,
             tokens: try await TokenAuthority(signingKeyPEM: signingKey),
             clock: clock,
             ids: ids,
-            rateLimiter: configuration.enforceRateLimits ? RateLimiter(clock: clock) : nil
+            rateLimiter: rateLimiter
         )
         return ParleyEnvironment(
             configuration: configuration,
             store: store,
             identities: identities,
+            chat: ChatService(store: store, clock: clock, ids: ids, rateLimiter: rateLimiter),
             resources: resources,
             adminKey: adminKey,
             defaultResource: try await resources.ensureDefault(),

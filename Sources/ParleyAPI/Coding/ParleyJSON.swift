@@ -21,6 +21,19 @@ public enum WireTimestamp {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: .gmt))
     }
 
+    /// RFC 3339 UTC with milliseconds: `2024-01-01T00:00:00.000Z` (what the SDKs send).
+    public static func rfc3339Milliseconds(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+    }
+
+    /// Parses the timestamps clients send: RFC 3339 with or without fractional seconds, with
+    /// `Z` or an offset (`2024-01-01T00:00:00.000Z`, `2024-01-01T00:00:00+00:00`).
+    public static func parse(_ text: String) -> Date? {
+        let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        let whole = Date.ISO8601FormatStyle(includingFractionalSeconds: false)
+        return (try? fractional.parse(text)) ?? (try? whole.parse(text))
+    }
+
     /// ISO 8601 with seven fractional digits and an offset: `2024-04-23T17:33:47.9638563+00:00`,
     /// the form of the Identity API's `expiresOn`.
     public static func identityExpiry(_ date: Date) -> String {

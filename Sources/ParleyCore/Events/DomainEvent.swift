@@ -13,6 +13,17 @@ public struct DomainEvent: Sendable, Equatable {
         public static let userCreated = Kind(rawValue: "UserCreated")
         public static let userTokensRevoked = Kind(rawValue: "UserTokensRevoked")
         public static let userDeleted = Kind(rawValue: "UserDeleted")
+        public static let chatThreadCreated = Kind(rawValue: "ChatThreadCreated")
+        public static let chatThreadDeleted = Kind(rawValue: "ChatThreadDeleted")
+        public static let chatThreadPropertiesUpdated = Kind(rawValue: "ChatThreadPropertiesUpdated")
+        public static let chatParticipantsAdded = Kind(rawValue: "ChatThreadParticipantsAdded")
+        public static let chatParticipantRemoved = Kind(rawValue: "ChatThreadParticipantRemoved")
+        public static let chatMessageReceived = Kind(rawValue: "ChatMessageReceived")
+        public static let chatMessageEdited = Kind(rawValue: "ChatMessageEdited")
+        public static let chatMessageDeleted = Kind(rawValue: "ChatMessageDeleted")
+        public static let chatReadReceiptReceived = Kind(rawValue: "ChatReadReceiptReceived")
+        /// Ephemeral: published, never stored.
+        public static let chatTypingIndicatorReceived = Kind(rawValue: "ChatTypingIndicatorReceived")
     }
 
     public var kind: Kind

@@ -5,12 +5,12 @@ import Foundation
 ///
 /// Implemented by `ParleySQLite` (the embedded default, also used in-memory) and later by
 /// `ParleyPostgres`; one conformance suite runs against every implementation.
-public protocol ParleyStore: Sendable {
+public protocol ParleyStore: ChatStore {
     // MARK: Server secrets
 
     /// The secret stored under `name`, inserting `makeValue()` first if there is none. Atomic:
     /// concurrent callers all get the same value.
-    func secret(named name: String, orInsert makeValue: @Sendable () -> String) async throws -> String
+    func secret(named name: String, orInsert makeValue: @escaping @Sendable () -> String) async throws -> String
 
     // MARK: Communication resources
 

@@ -1,0 +1,104 @@
+import Foundation
+
+/// The chat part of the store. Every changing method runs in one transaction that first checks
+/// its ``ChatGuard`` (so a permission checked by the service cannot go stale before the write),
+/// then writes the change, its system message and its domain events.
+public protocol ChatStore: Sendable {
+    /// Creates the thread with its participants and initial system messages, or, when a thread
+    /// was already created by the same creator with the same idempotency key, returns that one.
+    func createThread(
+        _ thread: ChatThread,
+        participants: [ChatParticipant],
+        systemMessages: [ChatMessageDraft],
+        idempotencyKey: String?,
+        event: DomainEvent
+    ) async throws -> ChatThread
+
+    func thread(id: String) async throws -> ChatThread?
+    /// Marks the thread deleted.
+    func deleteThread(_ threadId: String, at time: Date, guard: ChatGuard, event: DomainEvent) async throws
+    /// Sets the topic and appends the `topicUpdated` message.
+    func updateTopic(_ threadId: String, topic: String, message: ChatMessageDraft, at time: Date, guard: ChatGuard, event: DomainEvent) async throws
+
+    /// Threads `rawId` participates in (deleted ones included), most recently active first.
+    func threads(of rawId: String, resourceId: UUID, activeSince: Date?, after cursor: ThreadCursor?, limit: Int) async throws -> [ChatThread]
+
+    func participant(_ rawId: String, in threadId: String) async throws -> ChatParticipant?
+    func participants(in threadId: String, offset: Int, limit: Int) async throws -> [ChatParticipant]
+    func participantCount(in threadId: String) async throws -> Int
+    /// Adds those not yet in the thread and appends one `participantAdded` message listing them;
+    /// returns who was added. Throws if the thread would exceed `maxParticipants`.
+    func addParticipants(
+        _ participants: [ChatParticipant],
+        to threadId: String,
+        maxParticipants: Int,
+        initiator: String,
+        at time: Date,
+        guard: ChatGuard,
+        event: DomainEvent
+    ) async throws -> [ChatParticipant]
+    /// Removes the participant and appends a `participantRemoved` message; false if it was not in
+    /// the thread.
+    func removeParticipant(
+        _ rawId: String,
+        from threadId: String,
+        initiator: String,
+        at time: Date,
+        guard: ChatGuard,
+        event: DomainEvent
+    ) async throws -> Bool
+
+    /// Appends a message, giving it the next sequence number and an id after every earlier one.
+    func appendMessage(
+        _ draft: ChatMessageDraft,
+        to threadId: String,
+        at time: Date,
+        guard: ChatGuard,
+        event: DomainEvent
+    ) async throws -> ChatMessage
+    func message(id: String, in threadId: String) async throws -> ChatMessage?
+    /// Messages newest first: created at or after `visibleFrom` and `startTime`, with a sequence
+    /// number below `beforeSequence`.
+    func messages(in threadId: String, visibleFrom: Date, startTime: Date?, beforeSequence: Int64?, limit: Int) async throws -> [ChatMessage]
+    /// Replaces content and/or metadata of a message of `sender`; returns the updated message.
+    func editMessage(
+        _ messageId: String,
+        in threadId: String,
+        content: String?,
+        metadata: [String: String]?,
+        at time: Date,
+        guard: ChatGuard,
+        event: DomainEvent
+    ) async throws -> ChatMessage
+    /// Turns the message into a tombstone (content removed, `deletedAt` set). Deleting a
+    /// tombstone again changes nothing.
+    func deleteMessage(_ messageId: String, in threadId: String, at time: Date, guard: ChatGuard, event: DomainEvent) async throws
+
+    /// Records that `sender` has read up to `messageId`, unless it already read a later message.
+    func recordReadReceipt(_ receipt: ChatReadReceipt, in threadId: String, guard: ChatGuard, event: DomainEvent) async throws
+    /// The latest receipt of each participant, oldest reader first.
+    func readReceipts(in threadId: String, offset: Int, limit: Int) async throws -> [ChatReadReceipt]
+}
+
+/// What must still hold when a chat change is written.
+public struct ChatGuard: Sendable, Equatable {
+    /// This raw id must be a participant of a thread that is not deleted.
+    public var participant: String
+    /// For message edits and deletes: the message must have been sent by this raw id.
+    public var messageSender: String?
+
+    public init(participant: String, messageSender: String? = nil) {
+        self.participant = participant
+        self.messageSender = messageSender
+    }
+}
+
+/// Where a page of threads ends: the last thread's activity time and id.
+public struct ThreadCursor: Sendable, Equatable {
+    public var lastMessageAt: Date
+    public var threadId: String
+    public init(lastMessageAt: Date, threadId: String) {
+        self.lastMessageAt = lastMessageAt
+        self.threadId = threadId
+    }
+}

@@ -1,0 +1,148 @@
+import GRDB
+import Synchronization
+
+/// Runs writes in shared transactions (group commit): writes that arrive while a transaction is
+/// committing wait and go together into the next one, so one fsync serves many of them.
+///
+/// There is no background task. The first writer to find nobody committing becomes the leader:
+/// it takes every queued write (its own included), runs them in one transaction, each inside its
+/// own savepoint (a failing write rolls back alone and fails alone), completes them, and hands
+/// leadership to the oldest write still queued, whose caller then runs the next batch.
+final class GroupCommitWriter: Sendable {
+    private let database: any DatabaseWriter
+    private let maxBatch: Int
+    private let state = Mutex(State())
+
+    private struct State {
+        var queue: [Job] = []
+        var leaderActive = false
+    }
+
+    init(database: any DatabaseWriter, maxBatch: Int = 512) {
+        self.database = database
+        self.maxBatch = maxBatch
+    }
+
+    /// Runs `work` in a transaction shared with concurrent writes; returns once it is committed.
+    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let job = Job { db in try work(db) }
+        var lead = state.withLock { state in
+            state.queue.append(job)
+            guard !state.leaderActive else { return false }
+            state.leaderActive = true
+            return true
+        }
+        while true {
+            if lead { await runBatch() }
+            switch await job.outcome() {
+            case .done(let result):
+                // The job was built from `work`, so its value is a T.
+                return try result.get() as! T
+            case .lead:
+                lead = true
+            }
+        }
+    }
+
+    /// Commits one batch, then passes leadership on (or gives it up when nothing is queued).
+    private func runBatch() async {
+        let batch = state.withLock { state in
+            let batch = Array(state.queue.prefix(maxBatch))
+            state.queue.removeFirst(batch.count)
+            return batch
+        }
+        var results: [Result<any Sendable, any Error>] = []
+        do {
+            results = try await database.write { db in
+                batch.map { job in
+                    var result: Result<any Sendable, any Error> = .failure(CancellationError())
+                    do {
+                        try db.inSavepoint {
+                            do {
+                                result = .success(try job.work(db))
+                                return .commit
+                            } catch {
+                                result = .failure(error)
+                                return .rollback
+                            }
+                        }
+                    } catch {
+                        result = .failure(error)
+                    }
+                    return result
+                }
+            }
+        } catch {
+            // The transaction itself failed (commit, disk): nothing of the batch was written.
+            results = Array(repeating: .failure(error), count: batch.count)
+        }
+        for (job, result) in zip(batch, results) { job.complete(result) }
+        let next = state.withLock { state -> Job? in
+            guard let next = state.queue.first else {
+                state.leaderActive = false
+                return nil
+            }
+            return next
+        }
+        next?.makeLeader()
+    }
+}
+
+/// One queued write and the way its caller learns what happened.
+private final class Job: Sendable {
+    enum Outcome {
+        case done(Result<any Sendable, any Error>)
+        /// The caller must run the next batch (its own job is in it).
+        case lead
+    }
+
+    private struct State {
+        var result: Result<any Sendable, any Error>?
+        var lead = false
+        var waiter: CheckedContinuation<Outcome, Never>?
+    }
+
+    let work: @Sendable (Database) throws -> any Sendable
+    private let state = Mutex(State())
+
+    init(work: @escaping @Sendable (Database) throws -> any Sendable) {
+        self.work = work
+    }
+
+    func complete(_ result: Result<any Sendable, any Error>) {
+        let waiter = state.withLock { state in
+            state.result = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: .done(result))
+    }
+
+    func makeLeader() {
+        let waiter = state.withLock { state -> CheckedContinuation<Outcome, Never>? in
+            guard let waiter = state.waiter else {
+                state.lead = true  // picked up by the next `outcome()`
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume(returning: .lead)
+    }
+
+    /// Waits until the job is done or its caller must lead.
+    func outcome() async -> Outcome {
+        await withCheckedContinuation { continuation in
+            let immediate = state.withLock { state -> Outcome? in
+                if let result = state.result { return .done(result) }
+                if state.lead {
+                    state.lead = false
+                    return .lead
+                }
+                state.waiter = continuation
+                return nil
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ParleyAPI
+import ParleyCore
+
+/// The ACS Chat API (`/chat/threads`), bearer-authenticated with user access tokens.
+struct ChatController {
+    static let apiVersions = ["2021-03-07", "2021-09-07", "2023-11-07", "2024-03-07"]
+
+    let chat: ChatService
+    let endpoint: ServerEndpoint
+    let maxBodyBytes: Int
+
+    func addRoutes(to group: RouterGroup<ParleyRequestContext>) {
+        group.post(use: createThread)
+        group.get(use: listThreads)
+        group.get("{threadId}", use: getThread)
+        group.patch("{threadId}", use: updateThread)
+        group.delete("{threadId}", use: deleteThread)
+        group.post("{threadId}/messages", use: sendMessage)
+        group.get("{threadId}/messages", use: listMessages)
+        group.get("{threadId}/messages/{messageId}", use: getMessage)
+        group.patch("{threadId}/messages/{messageId}", use: updateMessage)
+        group.delete("{threadId}/messages/{messageId}", use: deleteMessage)
+        group.get("{threadId}/participants", use: listParticipants)
+        group.post("{threadId}/participants/{action}", use: changeParticipants)
+        group.post("{threadId}/typing", use: sendTyping)
+        group.post("{threadId}/readReceipts", use: sendReadReceipt)
+        group.get("{threadId}/readReceipts", use: listReadReceipts)
+    }
+
+    // MARK: Threads
+
+    @Sendable func createThread(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await require(WireIO.decode(CreateChatThreadRequest.self, from: &request, limit: maxBodyBytes))
+        let (thread, invalid) = try await chat.createThread(
+            by: try context.requireUser(),
+            topic: body.topic,
+            participants: try (body.participants ?? []).map(ChatWire.participant),
+            idempotencyKey: request.headers[HTTPField.Name("repeatability-request-id")!]
+        )
+        let result = CreateChatThreadResult(
+            chatThread: ChatWire.properties(thread),
+            invalidParticipants: invalid.isEmpty ? nil : invalid.map(ChatWire.error)
+        )
+        var response = try WireIO.json(result, status: .created)
+        response.headers[.location] = location("chat/threads/\(ChatWire.escape(thread.id))")
+        return response
+    }
+
+    @Sendable func listThreads(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let startTime = try ChatWire.time(query.get("startTime"), field: "startTime")
+        let page = try await chat.threads(
+            for: try context.requireUser(),
+            startTime: startTime,
+            after: try query.get("syncState").map(ChatWire.threadCursor),
+            pageSize: try ChatWire.int(query.get("maxPageSize"), field: "maxPageSize")
+        )
+        let next = page.next.map { cursor in
+            nextLink("chat/threads", [("syncState", ChatWire.encode(cursor))], request)
+        }
+        return try WireIO.json(PageModel(value: page.items.map(ChatWire.item), nextLink: next))
+    }
+
+    @Sendable func getThread(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        try WireIO.json(ChatWire.properties(try await chat.thread(try threadId(context), for: try context.requireUser())))
+    }
+
+    @Sendable func updateThread(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await WireIO.decode(UpdateChatThreadRequest.self, from: &request, limit: maxBodyBytes)
+        try await chat.updateTopic(try threadId(context), topic: body?.topic, by: try context.requireUser())
+        return WireIO.empty(.noContent)
+    }
+
+    @Sendable func deleteThread(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        try await chat.deleteThread(try threadId(context), by: try context.requireUser())
+        return WireIO.empty(.noContent)
+    }
+
+    // MARK: Messages
+
+    @Sendable func sendMessage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await require(WireIO.decode(SendChatMessageRequest.self, from: &request, limit: maxBodyBytes))
+        let threadId = try threadId(context)
+        let typeName = body.type ?? "text"
+        guard let type = ChatMessageType(rawValue: typeName.lowercased()) else {
+            throw ParleyError(.validation, "Message type '\(typeName)' is not valid; use text or html.", target: "type")
+        }
+        let message = try await chat.sendMessage(
+            to: threadId,
+            by: try context.requireUser(),
+            type: type,
+            content: body.content,
+            senderDisplayName: body.senderDisplayName,
+            metadata: body.metadata
+        )
+        var response = try WireIO.json(SendChatMessageResult(id: message.id), status: .created)
+        response.headers[.location] = location("chat/threads/\(ChatWire.escape(threadId))/messages/\(message.id)")
+        return response
+    }
+
+    @Sendable func listMessages(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let threadId = try threadId(context)
+        let startTime = try ChatWire.time(query.get("startTime"), field: "startTime")
+        let pageSize = try ChatWire.int(query.get("maxPageSize"), field: "maxPageSize")
+        let page = try await chat.messages(
+            in: threadId,
+            for: try context.requireUser(),
+            startTime: startTime,
+            beforeSequence: try ChatWire.int(query.get("syncState"), field: "syncState").map(Int64.init),
+            pageSize: pageSize
+        )
+        let next = page.next.map { sequence in
+            var parameters = [("syncState", String(sequence))]
+            if let pageSize { parameters.append(("maxPageSize", String(pageSize))) }
+            if let startTime { parameters.append(("startTime", WireTimestamp.rfc3339Milliseconds(startTime))) }
+            return nextLink("chat/threads/\(ChatWire.escape(threadId))/messages", parameters, request)
+        }
+        return try WireIO.json(PageModel(value: page.items.map(ChatWire.message), nextLink: next))
+    }
+
+    @Sendable func getMessage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let message = try await chat.message(
+            try WireIO.pathParameter("messageId", in: context),
+            in: try threadId(context),
+            for: try context.requireUser()
+        )
+        return try WireIO.json(ChatWire.message(message))
+    }
+
+    @Sendable func updateMessage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await WireIO.decode(UpdateChatMessageRequest.self, from: &request, limit: maxBodyBytes)
+        try await chat.editMessage(
+            try WireIO.pathParameter("messageId", in: context),
+            in: try threadId(context),
+            by: try context.requireUser(),
+            content: body?.content,
+            metadata: body?.metadata
+        )
+        return WireIO.empty(.noContent)
+    }
+
+    @Sendable func deleteMessage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        try await chat.deleteMessage(try WireIO.pathParameter("messageId", in: context), in: try threadId(context), by: try context.requireUser())
+        return WireIO.empty(.noContent)
+    }
+
+    // MARK: Participants
+
+    @Sendable func listParticipants(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let threadId = try threadId(context)
+        let pageSize = try ChatWire.int(query.get("maxPageSize"), field: "maxPageSize")
+        let page = try await chat.participants(
+            in: threadId,
+            for: try context.requireUser(),
+            skip: try ChatWire.int(query.get("skip"), field: "skip"),
+            pageSize: pageSize
+        )
+        let next = page.next.map { skip in
+            nextLink("chat/threads/\(ChatWire.escape(threadId))/participants", ChatWire.skipParameters(skip, pageSize), request)
+        }
+        return try WireIO.json(PageModel(value: page.items.map(ChatWire.participant), nextLink: next))
+    }
+
+    /// `POST …/participants/:add` → 201, `…/:remove` → 204.
+    @Sendable func changeParticipants(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let threadId = try threadId(context)
+        let caller = try context.requireUser()
+        switch try WireIO.pathParameter("action", in: context) {
+        case ":add":
+            let body = try await require(WireIO.decode(AddChatParticipantsRequest.self, from: &request, limit: maxBodyBytes))
+            let invalid = try await chat.addParticipants(try body.participants.map(ChatWire.participant), to: threadId, by: caller)
+            return try WireIO.json(
+                AddChatParticipantsResult(invalidParticipants: invalid.isEmpty ? nil : invalid.map(ChatWire.error)),
+                status: .created
+            )
+        case ":remove":
+            let body = try await require(WireIO.decode(CommunicationIdentifierModel.self, from: &request, limit: maxBodyBytes))
+            try await chat.removeParticipant(try ChatWire.rawId(body), from: threadId, by: caller)
+            return WireIO.empty(.noContent)
+        case let other:
+            throw ParleyError(.notFound, "No such participants operation '\(other)'.")
+        }
+    }
+
+    // MARK: Typing and read receipts
+
+    @Sendable func sendTyping(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await WireIO.decode(SendTypingNotificationRequest.self, from: &request, limit: maxBodyBytes)
+        try await chat.sendTypingNotification(in: try threadId(context), by: try context.requireUser(), senderDisplayName: body?.senderDisplayName)
+        return WireIO.empty(.ok)
+    }
+
+    @Sendable func sendReadReceipt(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await require(WireIO.decode(SendReadReceiptRequest.self, from: &request, limit: maxBodyBytes))
+        try await chat.sendReadReceipt(for: body.chatMessageId, in: try threadId(context), by: try context.requireUser())
+        return WireIO.empty(.ok)
+    }
+
+    @Sendable func listReadReceipts(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let threadId = try threadId(context)
+        let pageSize = try ChatWire.int(query.get("maxPageSize"), field: "maxPageSize")
+        let page = try await chat.readReceipts(
+            in: threadId,
+            for: try context.requireUser(),
+            skip: try ChatWire.int(query.get("skip"), field: "skip"),
+            pageSize: pageSize
+        )
+        let next = page.next.map { skip in
+            nextLink("chat/threads/\(ChatWire.escape(threadId))/readReceipts", ChatWire.skipParameters(skip, pageSize), request)
+        }
+        return try WireIO.json(PageModel(value: page.items.map(ChatWire.receipt), nextLink: next))
+    }
+
+    // MARK: Helpers
+
+    private func threadId(_ context: ParleyRequestContext) throws -> String {
+        try WireIO.pathParameter("threadId", in: context)
+    }
+
+    private func require<T>(_ body: T?) throws -> T {
+        guard let body else { throw ParleyError(.badRequest, "The request needs a JSON body.") }
+        return body
+    }
+
+    /// An absolute URL on this server (`https://host:port/<path>`).
+    private func location(_ path: String) -> String {
+        endpoint.url + path
+    }
+
+    /// An absolute next-page link that carries the paging parameters and the api-version.
+    private func nextLink(_ path: String, _ parameters: [(String, String)], _ request: Request) -> String {
+        let version = request.uri.queryParameters.get("api-version") ?? Self.apiVersions.last!
+        let query = (parameters + [("api-version", version)]).map { "\($0.0)=\(ChatWire.escape($0.1))" }.joined(separator: "&")
+        return location(path) + "?" + query
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import ParleyAPI
+import ParleyCore
+
+/// Translation between chat domain values and their wire form.
+enum ChatWire {
+    static func identifier(_ rawId: String) -> CommunicationIdentifierModel {
+        CommunicationIdentifierModel(CommunicationIdentifier(rawId: rawId))
+    }
+
+    /// The raw id a request's identifier denotes, or a 400.
+    static func rawId(_ model: CommunicationIdentifierModel) throws -> String {
+        guard let identifier = model.identifier, !identifier.rawId.isEmpty else {
+            throw ParleyError(.badRequest, wireCode: "InvalidIdentifier", "Identifier format is invalid: it has neither rawId nor a known kind.")
+        }
+        return identifier.rawId
+    }
+
+    static func participant(_ model: ChatParticipantModel) throws -> ChatParticipant {
+        ChatParticipant(
+            rawId: try rawId(model.communicationIdentifier),
+            displayName: model.displayName,
+            shareHistoryTime: try time(model.shareHistoryTime, field: "shareHistoryTime") ?? Date(timeIntervalSince1970: 0)
+        )
+    }
+
+    static func participant(_ participant: ChatParticipant) -> ChatParticipantModel {
+        ChatParticipantModel(
+            communicationIdentifier: identifier(participant.rawId),
+            displayName: participant.displayName,
+            shareHistoryTime: WireTimestamp.rfc3339(participant.shareHistoryTime)
+        )
+    }
+
+    static func error(_ invalid: InvalidParticipant) -> CommunicationError {
+        CommunicationError(code: invalid.code, message: invalid.message, target: invalid.rawId)
+    }
+
+    static func properties(_ thread: ChatThread) -> ChatThreadPropertiesModel {
+        ChatThreadPropertiesModel(
+            id: thread.id,
+            topic: thread.topic,
+            createdOn: WireTimestamp.rfc3339(thread.createdAt),
+            createdByCommunicationIdentifier: identifier(thread.createdBy),
+            deletedOn: thread.deletedAt.map(WireTimestamp.rfc3339)
+        )
+    }
+
+    static func item(_ thread: ChatThread) -> ChatThreadItemModel {
+        ChatThreadItemModel(
+            id: thread.id,
+            topic: thread.topic,
+            deletedOn: thread.deletedAt.map(WireTimestamp.rfc3339),
+            lastMessageReceivedOn: WireTimestamp.rfc3339(thread.lastMessageAt)
+        )
+    }
+
+    static func message(_ message: ChatMessage) -> ChatMessageModel {
+        let content: ChatMessageContentModel? =
+            message.deletedAt != nil
+            ? nil
+            : ChatMessageContentModel(
+                message: message.content.message,
+                topic: message.content.topic,
+                participants: message.content.participants?.map(participant),
+                initiatorCommunicationIdentifier: message.content.initiator.map(identifier)
+            )
+        return ChatMessageModel(
+            id: message.id,
+            type: message.type.rawValue,
+            sequenceId: String(message.sequenceId),
+            version: message.version,
+            content: content,
+            senderDisplayName: message.senderDisplayName,
+            createdOn: WireTimestamp.rfc3339(message.createdAt),
+            senderCommunicationIdentifier: message.senderRawId.map(identifier),
+            deletedOn: message.deletedAt.map(WireTimestamp.rfc3339),
+            editedOn: message.editedAt.map(WireTimestamp.rfc3339),
+            metadata: message.metadata
+        )
+    }
+
+    static func receipt(_ receipt: ChatReadReceipt) -> ChatMessageReadReceiptModel {
+        ChatMessageReadReceiptModel(
+            senderCommunicationIdentifier: identifier(receipt.senderRawId),
+            chatMessageId: receipt.messageId,
+            readOn: WireTimestamp.rfc3339(receipt.readAt)
+        )
+    }
+
+    // MARK: Query values
+
+    static func time(_ text: String?, field: String) throws -> Date? {
+        guard let text else { return nil }
+        guard let date = WireTimestamp.parse(text) else {
+            throw ParleyError(.badRequest, "\(field) '\(text)' is not an RFC 3339 timestamp.", target: field)
+        }
+        return date
+    }
+
+    static func int(_ text: String?, field: String) throws -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text) else { throw ParleyError(.badRequest, "\(field) '\(text)' is not an integer.", target: field) }
+        return value
+    }
+
+    static func skipParameters(_ skip: Int, _ pageSize: Int?) -> [(String, String)] {
+        [("skip", String(skip))] + (pageSize.map { [("maxPageSize", String($0))] } ?? [])
+    }
+
+    /// A thread-list cursor as URL-safe text: base64url of `<millis>|<thread id>`.
+    static func encode(_ cursor: ThreadCursor) -> String {
+        let text = "\(Int64(cursor.lastMessageAt.timeIntervalSince1970 * 1000))|\(cursor.threadId)"
+        return Data(text.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func threadCursor(_ text: String) throws -> ThreadCursor {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), let decoded = String(data: data, encoding: .utf8),
+            let bar = decoded.firstIndex(of: "|"), let millis = Int64(decoded[..<bar])
+        else { throw ParleyError(.badRequest, "syncState '\(text)' is not a valid continuation.", target: "syncState") }
+        return ThreadCursor(
+            lastMessageAt: Date(timeIntervalSince1970: TimeInterval(millis) / 1000),
+            threadId: String(decoded[decoded.index(after: bar)...])
+        )
+    }
+
+    /// Percent-encodes everything but unreserved characters (safe in paths and query values).
+    static func escape(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? text
+    }
+}
