@@ -7,6 +7,7 @@ struct CoreFixture {
     let store: SQLiteParleyStore
     let clock: ManualWallClock
     let identities: IdentityService
+    let chat: ChatService
     let resources: ResourceService
     let resource: CommunicationResource
 
@@ -24,7 +25,32 @@ struct CoreFixture {
             clock: clock,
             rateLimiter: rateLimits ? RateLimiter(clock: clock) : nil
         )
+        self.chat = ChatService(store: store, clock: clock, rateLimiter: rateLimits ? RateLimiter(clock: clock) : nil)
         self.resource = try await resources.ensureDefault()
+    }
+
+    /// A new app user of `resource` (the default one if nil), authenticated with `scopes`.
+    func user(_ scopes: [String] = ["chat"], in resource: CommunicationResource? = nil) async throws -> AuthenticatedUser {
+        let (_, token) = try await identities.createUser(in: resource ?? self.resource, tokenScopes: scopes, expiresInMinutes: nil)
+        return try await identities.authenticate(accessToken: token!.token)
+    }
+
+    /// Sends a text message.
+    @discardableResult
+    func send(_ text: String, to threadId: String, by caller: AuthenticatedUser) async throws -> ChatMessage {
+        try await chat.sendMessage(to: threadId, by: caller, type: .text, content: text, senderDisplayName: nil, metadata: nil)
+    }
+
+    /// Every message `caller` can see, newest first, following pages.
+    func allMessages(in threadId: String, for caller: AuthenticatedUser, pageSize: Int = 200) async throws -> [ChatMessage] {
+        var messages: [ChatMessage] = []
+        var cursor: Int64?
+        repeat {
+            let page = try await chat.messages(in: threadId, for: caller, startTime: nil, beforeSequence: cursor, pageSize: pageSize)
+            messages += page.items
+            cursor = page.next
+        } while cursor != nil
+        return messages
     }
 }
 
