@@ -137,3 +137,70 @@ def create_resource(http, admin_headers):
 @pytest.fixture(scope="session")
 def second_resource(create_resource) -> dict[str, Any]:
     return create_resource("second")
+
+
+# ---- Chat ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def chat_endpoint(ready) -> str:
+    """The resource endpoint an application hands to `ChatClient` (`resource.endpoint`)."""
+    return ready["resource"]["endpoint"]
+
+
+@pytest.fixture(scope="session")
+def chat_user_maker(identity_client, chat_endpoint):
+    """Session-wide factory behind `new_chat_user`; whoever calls it closes the user it gets.
+
+    `make()` gives a user of the ready file's resource with scope `chat`; `scopes=[...]` picks
+    other token scopes; `resource=<admin resource document>` makes the user in another resource
+    (its own connection string and endpoint).
+    """
+    identity_clients: dict[str, CommunicationIdentityClient] = {}
+
+    def make(scopes=("chat",), resource: dict[str, Any] | None = None) -> support.ChatUser:
+        client, endpoint = identity_client, chat_endpoint
+        if resource is not None:
+            key = resource["immutableResourceId"]
+            if key not in identity_clients:
+                identity_clients[key] = CommunicationIdentityClient.from_connection_string(
+                    resource["connectionString"]
+                )
+            client, endpoint = identity_clients[key], resource["endpoint"]
+        user, token = client.create_user_and_token(list(scopes))
+        return support.ChatUser(endpoint, user, token.token, list(scopes))
+
+    return make
+
+
+@pytest.fixture
+def new_chat_user(chat_user_maker):
+    """Factory: a fresh ACS user with a chat token (`support.ChatUser`), closed after the test.
+
+    Same arguments as `chat_user_maker`: `new_chat_user()`, `new_chat_user(["chat.join"])`,
+    `new_chat_user(resource=second_resource)`.
+    """
+    made: list[support.ChatUser] = []
+
+    def make(*args, **kwargs) -> support.ChatUser:
+        u = chat_user_maker(*args, **kwargs)
+        made.append(u)
+        return u
+
+    yield make
+    for u in made:
+        u.close()
+
+
+@pytest.fixture
+def alice(new_chat_user) -> support.ChatUser:
+    return new_chat_user()
+
+
+@pytest.fixture
+def bob(new_chat_user) -> support.ChatUser:
+    return new_chat_user()
+
+
+@pytest.fixture
+def carol(new_chat_user) -> support.ChatUser:
+    return new_chat_user()

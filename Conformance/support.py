@@ -1,8 +1,9 @@
 """Helpers shared by the conformance tests (imported as a plain module; see pytest.ini `pythonpath`).
 
 Nothing here talks to the SDKs' internals: the helpers only decode what a user could decode
-(the JWT payload, the `expiresOn` string) or build raw HTTP requests for the tests that need
-to go around the SDKs (unsigned requests, stale `x-ms-date`, the Parley-specific endpoints).
+(the JWT payload, the `expiresOn` string), build raw HTTP requests for the tests that need
+to go around the SDKs (unsigned requests, stale `x-ms-date`, the Parley-specific endpoints),
+or wrap the chat SDK's public API the way an application would (`ChatUser` and friends).
 """
 
 from __future__ import annotations
@@ -12,10 +13,24 @@ import hashlib
 import hmac
 import json
 import re
+import time
+import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from email.utils import formatdate
-from typing import Any, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import quote, urlsplit
+
+import pytest
+from azure.communication.chat import (
+    ChatClient,
+    ChatMessageType,
+    ChatParticipant,
+    ChatThreadClient,
+    CommunicationTokenCredential,
+    CommunicationUserIdentifier,
+)
+from azure.core.exceptions import HttpResponseError
 
 # Timeout for every direct `requests` call, so that a hung server fails a test instead of the run.
 HTTP_TIMEOUT = 30
@@ -152,3 +167,201 @@ def describe(resp) -> str:
 def resource_path(resource: Mapping[str, Any]) -> str:
     """`/admin/resources/{id}` with the id percent-encoded."""
     return "/admin/resources/" + quote(str(resource["id"]), safe="")
+
+
+# --------------------------------------------------------------------------------------------
+# Chat (azure-communication-chat 1.3.0, used unmodified)
+# --------------------------------------------------------------------------------------------
+#
+# These helpers only use the chat SDK's public surface, the way an application would: a
+# `ChatClient(endpoint, CommunicationTokenCredential(token))` per user, thread clients from
+# `get_chat_thread_client`, `ChatParticipant` built from `CommunicationUserIdentifier(raw_id)`.
+
+# `19:<32 hex>@thread.v2` (Parley's thread id format; real ACS also uses this form).
+THREAD_ID_RE = re.compile(r"^19:[0-9a-fA-F]{32}@thread\.v2$")
+
+# shareHistoryTime of participants that were given none (the creator, for one).
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+# Published limits (reference §5), as Parley enforces them.
+MESSAGE_BYTES_LIMIT = 28 * 1024  # content, in bytes of UTF-8
+PARTICIPANTS_PER_BATCH = 200  # create_chat_thread / add_participants
+TYPING_AND_RECEIPTS_MAX_PARTICIPANTS = 20
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 200
+
+USER_MESSAGE_TYPES = (ChatMessageType.TEXT, ChatMessageType.HTML)
+SYSTEM_MESSAGE_TYPES = (
+    ChatMessageType.TOPIC_UPDATED,
+    ChatMessageType.PARTICIPANT_ADDED,
+    ChatMessageType.PARTICIPANT_REMOVED,
+)
+
+
+def unique_topic(prefix: str = "topic") -> str:
+    return f"{prefix} {uuid.uuid4().hex[:8]}"
+
+
+def ghost_user_id(immutable_id: str) -> str:
+    """A well-formed ACS user id of `immutable_id` that was never created."""
+    return f"8:acs:{immutable_id}_{uuid.uuid4()}"
+
+
+class ChatUser:
+    """An ACS user holding a chat access token, as an application holds one.
+
+    `client` is a sync `ChatClient` built exactly like the quickstarts do; thread clients come
+    from `client.get_chat_thread_client`. Everything is closed by the fixture's teardown.
+    """
+
+    def __init__(self, endpoint: str, identity_user: Any, token: str, scopes: list[str]):
+        self.endpoint = endpoint
+        self.identity_user = identity_user  # the identity SDK's identifier (for revoke/delete)
+        self.raw_id: str = identity_user.properties["id"]
+        self.identifier = CommunicationUserIdentifier(self.raw_id)  # the chat SDK's identifier
+        self.token = token
+        self.scopes = scopes
+        self._client: ChatClient | None = None
+        self._thread_clients: list[ChatThreadClient] = []
+
+    def __repr__(self) -> str:
+        return f"ChatUser({self.raw_id}, scopes={self.scopes})"
+
+    @property
+    def client(self) -> ChatClient:
+        if self._client is None:
+            self._client = ChatClient(self.endpoint, CommunicationTokenCredential(self.token))
+        return self._client
+
+    def thread(self, thread_id: str) -> ChatThreadClient:
+        tc = self.client.get_chat_thread_client(thread_id)
+        self._thread_clients.append(tc)
+        return tc
+
+    def participant(self, display_name: str | None = None, share_history_time: datetime | None = None) -> ChatParticipant:
+        return ChatParticipant(
+            identifier=self.identifier, display_name=display_name, share_history_time=share_history_time
+        )
+
+    def create_thread(self, topic: str | None = None, participants: Iterable[Any] = (), **kwargs) -> ChatThreadClient:
+        """Create a thread (asserting no participant errors) and return this user's thread client."""
+        result = self.client.create_chat_thread(
+            topic or unique_topic(), thread_participants=as_participants(participants), **kwargs
+        )
+        assert not result.errors, f"create_chat_thread reported participant errors: {result.errors!r}"
+        return self.thread(result.chat_thread.id)
+
+    def close(self) -> None:
+        for tc in self._thread_clients:
+            tc.close()
+        if self._client is not None:
+            self._client.close()
+
+
+def as_participants(items: Iterable[Any]) -> list[ChatParticipant]:
+    """ChatUser, identifier or ChatParticipant -> ChatParticipant."""
+    out = []
+    for item in items:
+        if isinstance(item, ChatParticipant):
+            out.append(item)
+        elif isinstance(item, ChatUser):
+            out.append(item.participant())
+        else:
+            out.append(ChatParticipant(identifier=item))
+    return out
+
+
+def raw_ids(items: Iterable[Any]) -> list[str]:
+    """Raw ids of ChatParticipants / identifiers / ChatUsers / read receipts, in order."""
+    out = []
+    for item in items:
+        if isinstance(item, ChatUser):
+            out.append(item.raw_id)
+        elif isinstance(item, ChatParticipant):
+            out.append(item.identifier.raw_id)
+        elif hasattr(item, "sender"):  # ChatMessageReadReceipt
+            out.append(item.sender.raw_id)
+        else:
+            out.append(item.raw_id)
+    return out
+
+
+def participant_ids(tc: ChatThreadClient, **kwargs) -> list[str]:
+    return raw_ids(tc.list_participants(**kwargs))
+
+
+def messages(tc: ChatThreadClient, **kwargs) -> list[Any]:
+    """Every message the SDK yields for `list_messages(**kwargs)`, in the order yielded."""
+    return list(tc.list_messages(**kwargs))
+
+
+def user_messages(items: Iterable[Any]) -> list[Any]:
+    return [m for m in items if m.type in USER_MESSAGE_TYPES]
+
+
+def of_type(items: Iterable[Any], message_type: ChatMessageType) -> list[Any]:
+    return [m for m in items if m.type == message_type]
+
+
+def pages(paged) -> list[list[Any]]:
+    """The pages of an ItemPaged, each materialised as a list."""
+    return [list(page) for page in paged.by_page()]
+
+
+def assert_page_sizes(got: list[list[Any]], page_size: int, total: int) -> None:
+    """`total` items listed with results_per_page=`page_size`: no page is larger (on *every* page:
+    the nextLink must carry maxPageSize, the SDK does not re-send it), so at least
+    ceil(total / page_size) pages, and `total` items in all."""
+    sizes = [len(p) for p in got]
+    assert all(n <= page_size for n in sizes), (
+        f"page sizes {sizes} with results_per_page={page_size} (does the nextLink keep maxPageSize?)"
+    )
+    assert sum(sizes) == total, f"{sum(sizes)} items in pages {sizes}, expected {total}"
+    assert len(sizes) >= -(-total // page_size), f"page sizes {sizes}"
+
+
+def send_messages(tc: ChatThreadClient, n: int, prefix: str = "message") -> list[str]:
+    """Send `n` text messages `"{prefix} {i}"`; return their ids in sending order."""
+    return [tc.send_message(f"{prefix} {i}").id for i in range(n)]
+
+
+def assert_aware(dt: Any, what: str = "timestamp") -> None:
+    assert isinstance(dt, datetime), f"{what} is {dt!r}, not a datetime"
+    assert dt.tzinfo is not None, f"{what} {dt!r} has no offset (the server must send Z or +00:00)"
+
+
+def assert_epoch_ms(value: Any, what: str = "id") -> None:
+    """Message ids and versions: strings of epoch milliseconds close to now."""
+    assert isinstance(value, str), f"{what} {value!r} is not a string"
+    assert value.isdigit(), f"{what} {value!r} is not an epoch-ms string"
+    assert abs(int(value) / 1000 - time.time()) < 3600, f"{what} {value!r} is not epoch ms of about now"
+
+
+def assert_newest_first(items: list[Any]) -> None:
+    """list_messages order: sequence ids strictly decreasing, createdOn never increasing."""
+    seqs = [int(m.sequence_id) for m in items]
+    assert seqs == sorted(seqs, reverse=True) and len(set(seqs)) == len(seqs), f"not newest first: {seqs}"
+    created = [m.created_on for m in items]
+    assert all(a >= b for a, b in zip(created, created[1:])), f"createdOn increases somewhere: {created}"
+
+
+def assert_status(exc: HttpResponseError, status: int, code: str | None = None) -> None:
+    assert exc.status_code == status, f"expected HTTP {status}, got {exc.status_code}: {exc}"
+    if code is not None:
+        assert exc.error is not None, f"no ACS error envelope in the {status} response: {exc}"
+        assert exc.error.code == code, f"expected error code {code!r}, got {exc.error.code!r}: {exc}"
+
+
+@contextmanager
+def raises_status(status: int, code: str | None = None) -> Iterator[Any]:
+    """`pytest.raises(HttpResponseError)` plus the status code (and ACS error code, if given)."""
+    with pytest.raises(HttpResponseError) as info:
+        yield info
+    assert_status(info.value, status, code)
+
+
+def wait_past(dt: datetime, margin: float = 1.2) -> None:
+    """Sleep until the local clock is `margin` seconds past `dt`, so later server timestamps are
+    strictly after `dt` even when the server renders whole seconds (real ACS does)."""
+    delay = dt.timestamp() + margin - time.time()
+    time.sleep(max(margin, delay))

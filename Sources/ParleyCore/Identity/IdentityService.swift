@@ -86,8 +86,8 @@ public struct IdentityService: Sendable {
         guard TimeInterval(claims.exp) > now.timeIntervalSince1970 else {
             throw ParleyError(.unauthenticated, wireCode: "InvalidAccessToken", "Provided access token has expired.")
         }
+        // A user exists only within its resource, so finding the user checks both.
         guard let resourceId = UUID(uuidString: claims.resourceId),
-            try await store.resource(immutableId: resourceId) != nil,
             let user = try await store.user(rawId: "8:" + claims.skypeid),
             user.resourceId == resourceId,
             user.tokenGeneration == claims.gen

@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import Synchronization
 
 /// Mints and verifies user access tokens (JWT, ES256) with the server's signing key.
 ///
@@ -7,6 +8,10 @@ import JWTKit
 public struct TokenAuthority: Sendable {
     private let keys: JWTKeyCollection
     private let keyId: JWKIdentifier
+    /// Tokens whose signature has been verified, with their claims: a client sends the same
+    /// token on every request, and an ECDSA verification costs far more than the lookup.
+    /// Expiry and revocation are still checked on every use.
+    private let verified = VerifiedTokenCache(capacity: 50_000)
 
     /// - Parameter signingKeyPEM: a P-256 private key in PEM form.
     public init(signingKeyPEM: String) async throws {
@@ -44,8 +49,11 @@ public struct TokenAuthority: Sendable {
 
     /// Verifies the signature and decodes the claims; anything else is a 401.
     func verifiedClaims(of token: String) async throws(ParleyError) -> UserAccessTokenClaims {
+        if let claims = verified[token] { return claims }
         do {
-            return try await keys.verify(token, as: UserAccessTokenClaims.self)
+            let claims = try await keys.verify(token, as: UserAccessTokenClaims.self)
+            verified[token] = claims
+            return claims
         } catch {
             throw ParleyError(.unauthenticated, wireCode: "InvalidAccessToken", "Provided access token is not valid.")
         }
@@ -73,4 +81,23 @@ public struct TokenAuthority: Sendable {
 public struct IssuedAccessToken: Sendable, Equatable {
     public var token: String
     public var expiresOn: Date
+}
+
+/// A bounded map from token text to verified claims. When full it starts over: simple, and a
+/// re-verification is only a cost, never a wrong answer.
+private final class VerifiedTokenCache: Sendable {
+    private let capacity: Int
+    private let entries = Mutex<[String: UserAccessTokenClaims]>([:])
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    subscript(token: String) -> UserAccessTokenClaims? {
+        get { entries.withLock { $0[token] } }
+        set {
+            entries.withLock { entries in
+                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+                entries[token] = newValue
+            }
+        }
+    }
 }

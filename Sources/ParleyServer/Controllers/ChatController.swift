@@ -53,14 +53,15 @@ struct ChatController {
     @Sendable func listThreads(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         let startTime = try ChatWire.time(query.get("startTime"), field: "startTime")
+        let pageSize = try ChatWire.int(query.get("maxPageSize"), field: "maxPageSize")
         let page = try await chat.threads(
             for: try context.requireUser(),
             startTime: startTime,
             after: try query.get("syncState").map(ChatWire.threadCursor),
-            pageSize: try ChatWire.int(query.get("maxPageSize"), field: "maxPageSize")
+            pageSize: pageSize
         )
         let next = page.next.map { cursor in
-            nextLink("chat/threads", [("syncState", ChatWire.encode(cursor))], request)
+            nextLink("chat/threads", ChatWire.pagingParameters(("syncState", ChatWire.encode(cursor)), pageSize, startTime), request)
         }
         return try WireIO.json(PageModel(value: page.items.map(ChatWire.item), nextLink: next))
     }
@@ -117,10 +118,11 @@ struct ChatController {
             pageSize: pageSize
         )
         let next = page.next.map { sequence in
-            var parameters = [("syncState", String(sequence))]
-            if let pageSize { parameters.append(("maxPageSize", String(pageSize))) }
-            if let startTime { parameters.append(("startTime", WireTimestamp.rfc3339Milliseconds(startTime))) }
-            return nextLink("chat/threads/\(ChatWire.escape(threadId))/messages", parameters, request)
+            nextLink(
+                "chat/threads/\(ChatWire.escape(threadId))/messages",
+                ChatWire.pagingParameters(("syncState", String(sequence)), pageSize, startTime),
+                request
+            )
         }
         return try WireIO.json(PageModel(value: page.items.map(ChatWire.message), nextLink: next))
     }
@@ -165,7 +167,11 @@ struct ChatController {
             pageSize: pageSize
         )
         let next = page.next.map { skip in
-            nextLink("chat/threads/\(ChatWire.escape(threadId))/participants", ChatWire.skipParameters(skip, pageSize), request)
+            nextLink(
+                "chat/threads/\(ChatWire.escape(threadId))/participants",
+                ChatWire.pagingParameters(("skip", String(skip)), pageSize, nil),
+                request
+            )
         }
         return try WireIO.json(PageModel(value: page.items.map(ChatWire.participant), nextLink: next))
     }
@@ -219,7 +225,11 @@ struct ChatController {
             pageSize: pageSize
         )
         let next = page.next.map { skip in
-            nextLink("chat/threads/\(ChatWire.escape(threadId))/readReceipts", ChatWire.skipParameters(skip, pageSize), request)
+            nextLink(
+                "chat/threads/\(ChatWire.escape(threadId))/readReceipts",
+                ChatWire.pagingParameters(("skip", String(skip)), pageSize, nil),
+                request
+            )
         }
         return try WireIO.json(PageModel(value: page.items.map(ChatWire.receipt), nextLink: next))
     }

@@ -104,8 +104,13 @@ enum ChatWire {
         return value
     }
 
-    static func skipParameters(_ skip: Int, _ pageSize: Int?) -> [(String, String)] {
-        [("skip", String(skip))] + (pageSize.map { [("maxPageSize", String($0))] } ?? [])
+    /// The query of a next-page link: where the page starts, plus the page size and start time
+    /// the client asked for (the SDK does not carry them over by itself).
+    static func pagingParameters(_ position: (String, String), _ pageSize: Int?, _ startTime: Date?) -> [(String, String)] {
+        var parameters = [position]
+        if let pageSize { parameters.append(("maxPageSize", String(pageSize))) }
+        if let startTime { parameters.append(("startTime", WireTimestamp.rfc3339Milliseconds(startTime))) }
+        return parameters
     }
 
     /// A thread-list cursor as URL-safe text: base64url of `<millis>|<thread id>`.
