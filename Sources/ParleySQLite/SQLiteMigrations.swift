@@ -59,8 +59,8 @@ enum SQLiteMigrations {
                         display_name TEXT,
                         share_history_time INTEGER NOT NULL,
                         joined_at INTEGER NOT NULL,
-                        PRIMARY KEY (thread_id, raw_id)
-                    ) WITHOUT ROWID;
+                        UNIQUE (thread_id, raw_id)
+                    );
                     CREATE INDEX chat_participants_by_user ON chat_participants(raw_id);
                     CREATE TABLE chat_messages (
                         thread_id TEXT NOT NULL REFERENCES chat_threads(id),

@@ -14,13 +14,13 @@ extension SQLiteParleyStore {
     ) async throws -> ChatThread {
         try await writer.write { db in
             if let idempotencyKey,
-                let existing = try Row.fetchOne(db, sql: "SELECT * FROM chat_threads WHERE idempotency_key = ?", arguments: [idempotencyKey])
+                let existing = try db.fetchOneRow(cached: "SELECT * FROM chat_threads WHERE idempotency_key = ?", arguments: [idempotencyKey])
             {
                 return try Self.thread(from: existing)
             }
             let created = Self.millis(thread.createdAt)
             try db.execute(
-                sql: """
+                cached: """
                     INSERT INTO chat_threads
                         (id, resource_id, topic, created_by, created_at, last_message_at, last_sequence, last_message_id, idempotency_key)
                     VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)
@@ -42,14 +42,14 @@ extension SQLiteParleyStore {
 
     public func thread(id: String) async throws -> ChatThread? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM chat_threads WHERE id = ?", arguments: [id]).map(Self.thread(from:))
+            try db.fetchOneRow(cached: "SELECT * FROM chat_threads WHERE id = ?", arguments: [id]).map(Self.thread(from:))
         }
     }
 
     public func deleteThread(_ threadId: String, at time: Date, guard: ChatGuard, event: DomainEvent) async throws {
         try await writer.write { db in
             try Self.check(`guard`, threadId, db)
-            try db.execute(sql: "UPDATE chat_threads SET deleted_at = ? WHERE id = ?", arguments: [Self.millis(time), threadId])
+            try db.execute(cached: "UPDATE chat_threads SET deleted_at = ? WHERE id = ?", arguments: [Self.millis(time), threadId])
             try Self.append(event, to: db)
         }
     }
@@ -64,7 +64,7 @@ extension SQLiteParleyStore {
     ) async throws {
         try await writer.write { db in
             try Self.check(`guard`, threadId, db)
-            try db.execute(sql: "UPDATE chat_threads SET topic = ? WHERE id = ?", arguments: [topic, threadId])
+            try db.execute(cached: "UPDATE chat_threads SET topic = ? WHERE id = ?", arguments: [topic, threadId])
             _ = try Self.insertMessage(message, into: threadId, at: time, db)
             try Self.append(event, to: db)
         }
@@ -89,7 +89,7 @@ extension SQLiteParleyStore {
             }
             sql += " ORDER BY t.last_message_at DESC, t.id DESC LIMIT ?"
             _ = arguments.append(contentsOf: [limit])
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.thread(from:))
+            return try db.fetchAllRows(cached: sql, arguments: arguments).map(Self.thread(from:))
         }
     }
 
@@ -97,16 +97,15 @@ extension SQLiteParleyStore {
 
     public func participant(_ rawId: String, in threadId: String) async throws -> ChatParticipant? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM chat_participants WHERE thread_id = ? AND raw_id = ?", arguments: [threadId, rawId])
+            try db.fetchOneRow(cached: "SELECT * FROM chat_participants WHERE thread_id = ? AND raw_id = ?", arguments: [threadId, rawId])
                 .map(Self.participant(from:))
         }
     }
 
     public func participants(in threadId: String, offset: Int, limit: Int) async throws -> [ChatParticipant] {
         try await database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM chat_participants WHERE thread_id = ? ORDER BY joined_at, raw_id LIMIT ? OFFSET ?",
+            try db.fetchAllRows(
+                cached: "SELECT * FROM chat_participants WHERE thread_id = ? ORDER BY joined_at, rowid LIMIT ? OFFSET ?",
                 arguments: [threadId, limit, offset]
             ).map(Self.participant(from:))
         }
@@ -114,7 +113,7 @@ extension SQLiteParleyStore {
 
     public func participantCount(in threadId: String) async throws -> Int {
         try await database.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chat_participants WHERE thread_id = ?", arguments: [threadId]) ?? 0
+            try db.fetchOne(Int.self, cached: "SELECT COUNT(*) FROM chat_participants WHERE thread_id = ?", arguments: [threadId]) ?? 0
         }
     }
 
@@ -131,15 +130,15 @@ extension SQLiteParleyStore {
             try Self.check(`guard`, threadId, db)
             var added: [ChatParticipant] = []
             for participant in participants where !added.contains(where: { $0.rawId == participant.rawId }) {
-                let exists = try Bool.fetchOne(
-                    db,
-                    sql: "SELECT 1 FROM chat_participants WHERE thread_id = ? AND raw_id = ?",
+                let exists = try db.fetchOne(
+                    Bool.self,
+                    cached: "SELECT 1 FROM chat_participants WHERE thread_id = ? AND raw_id = ?",
                     arguments: [threadId, participant.rawId]
                 )
                 if exists != true { added.append(participant) }
             }
             guard !added.isEmpty else { return [] }
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chat_participants WHERE thread_id = ?", arguments: [threadId]) ?? 0
+            let count = try db.fetchOne(Int.self, cached: "SELECT COUNT(*) FROM chat_participants WHERE thread_id = ?", arguments: [threadId]) ?? 0
             guard count + added.count <= maxParticipants else {
                 throw ParleyError(
                     .validation,
@@ -175,15 +174,14 @@ extension SQLiteParleyStore {
         try await writer.write { db in
             try Self.check(`guard`, threadId, db)
             guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: "SELECT * FROM chat_participants WHERE thread_id = ? AND raw_id = ?",
+                let row = try db.fetchOneRow(
+                    cached: "SELECT * FROM chat_participants WHERE thread_id = ? AND raw_id = ?",
                     arguments: [threadId, rawId]
                 )
             else { return false }
             let removed = try Self.participant(from: row)
-            try db.execute(sql: "DELETE FROM chat_participants WHERE thread_id = ? AND raw_id = ?", arguments: [threadId, rawId])
-            try db.execute(sql: "DELETE FROM chat_read_receipts WHERE thread_id = ? AND sender = ?", arguments: [threadId, rawId])
+            try db.execute(cached: "DELETE FROM chat_participants WHERE thread_id = ? AND raw_id = ?", arguments: [threadId, rawId])
+            try db.execute(cached: "DELETE FROM chat_read_receipts WHERE thread_id = ? AND sender = ?", arguments: [threadId, rawId])
             let message = ChatMessageDraft(
                 type: .participantRemoved,
                 senderRawId: nil,
@@ -220,7 +218,7 @@ extension SQLiteParleyStore {
     public func message(id: String, in threadId: String) async throws -> ChatMessage? {
         guard let numericId = Int64(id) else { return nil }
         return try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM chat_messages WHERE thread_id = ? AND id = ?", arguments: [threadId, numericId])
+            try db.fetchOneRow(cached: "SELECT * FROM chat_messages WHERE thread_id = ? AND id = ?", arguments: [threadId, numericId])
                 .map(Self.message(from:))
         }
     }
@@ -235,7 +233,7 @@ extension SQLiteParleyStore {
             }
             sql += " ORDER BY sequence_id DESC LIMIT ?"
             _ = arguments.append(contentsOf: [limit])
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.message(from:))
+            return try db.fetchAllRows(cached: sql, arguments: arguments).map(Self.message(from:))
         }
     }
 
@@ -254,7 +252,7 @@ extension SQLiteParleyStore {
             let at = Self.millis(time)
             let version = max(at, (Int64(existing.version) ?? 0) + 1)
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE chat_messages SET body = COALESCE(?, body), metadata = COALESCE(?, metadata), edited_at = ?, version = ?
                     WHERE thread_id = ? AND id = ?
                     """,
@@ -270,7 +268,7 @@ extension SQLiteParleyStore {
             let existing = try Self.checkMessage(`guard`, messageId, threadId, db)
             guard existing.deletedAt == nil else { return }
             try db.execute(
-                sql: "UPDATE chat_messages SET body = NULL, metadata = NULL, deleted_at = ? WHERE thread_id = ? AND id = ?",
+                cached: "UPDATE chat_messages SET body = NULL, metadata = NULL, deleted_at = ? WHERE thread_id = ? AND id = ?",
                 arguments: [Self.millis(time), threadId, Int64(messageId)]
             )
             try Self.append(event, to: db)
@@ -283,7 +281,7 @@ extension SQLiteParleyStore {
         try await writer.write { db in
             try Self.check(`guard`, threadId, db)
             try db.execute(
-                sql: """
+                cached: """
                     INSERT INTO chat_read_receipts (thread_id, sender, message_id, read_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (thread_id, sender) DO UPDATE SET message_id = excluded.message_id, read_at = excluded.read_at
                     WHERE excluded.message_id > chat_read_receipts.message_id
@@ -296,9 +294,8 @@ extension SQLiteParleyStore {
 
     public func readReceipts(in threadId: String, offset: Int, limit: Int) async throws -> [ChatReadReceipt] {
         try await database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM chat_read_receipts WHERE thread_id = ? ORDER BY read_at, sender LIMIT ? OFFSET ?",
+            try db.fetchAllRows(
+                cached: "SELECT * FROM chat_read_receipts WHERE thread_id = ? ORDER BY read_at, sender LIMIT ? OFFSET ?",
                 arguments: [threadId, limit, offset]
             ).map { row in
                 ChatReadReceipt(senderRawId: row["sender"], messageId: String(row["message_id"] as Int64), readAt: Self.date(row["read_at"]))
@@ -310,14 +307,14 @@ extension SQLiteParleyStore {
 
     /// Throws unless the thread is live and the guard's participant is in it.
     private static func check(_ guard: ChatGuard, _ threadId: String, _ db: Database) throws {
-        guard let deletedAt = try Row.fetchOne(db, sql: "SELECT deleted_at FROM chat_threads WHERE id = ?", arguments: [threadId]),
+        guard let deletedAt = try db.fetchOneRow(cached: "SELECT deleted_at FROM chat_threads WHERE id = ?", arguments: [threadId]),
             deletedAt["deleted_at"] as Int64? == nil
         else {
             throw ParleyError(.notFound, "Chat thread '\(threadId)' was not found.", target: "chatThreadId")
         }
-        let member = try Bool.fetchOne(
-            db,
-            sql: "SELECT 1 FROM chat_participants WHERE thread_id = ? AND raw_id = ?",
+        let member = try db.fetchOne(
+            Bool.self,
+            cached: "SELECT 1 FROM chat_participants WHERE thread_id = ? AND raw_id = ?",
             arguments: [threadId, `guard`.participant]
         )
         guard member == true else {
@@ -329,7 +326,7 @@ extension SQLiteParleyStore {
     private static func checkMessage(_ guard: ChatGuard, _ messageId: String, _ threadId: String, _ db: Database) throws -> ChatMessage {
         try check(`guard`, threadId, db)
         guard let numericId = Int64(messageId),
-            let row = try Row.fetchOne(db, sql: "SELECT * FROM chat_messages WHERE thread_id = ? AND id = ?", arguments: [threadId, numericId])
+            let row = try db.fetchOneRow(cached: "SELECT * FROM chat_messages WHERE thread_id = ? AND id = ?", arguments: [threadId, numericId])
         else { throw messageNotFound(messageId) }
         let message = try message(from: row)
         if let sender = `guard`.messageSender, message.senderRawId != sender {
@@ -346,7 +343,7 @@ extension SQLiteParleyStore {
 
     private static func insert(_ participant: ChatParticipant, into threadId: String, at joined: Int64, _ db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO chat_participants (thread_id, raw_id, display_name, share_history_time, joined_at) VALUES (?, ?, ?, ?, ?)",
+            cached: "INSERT INTO chat_participants (thread_id, raw_id, display_name, share_history_time, joined_at) VALUES (?, ?, ?, ?, ?)",
             arguments: [threadId, participant.rawId, participant.displayName, millis(participant.shareHistoryTime), joined]
         )
     }
@@ -355,7 +352,7 @@ extension SQLiteParleyStore {
     /// greater than every earlier one, and moves the thread's activity time.
     private static func insertMessage(_ draft: ChatMessageDraft, into threadId: String, at time: Date, _ db: Database) throws -> ChatMessage {
         guard
-            let counters = try Row.fetchOne(db, sql: "SELECT last_sequence, last_message_id FROM chat_threads WHERE id = ?", arguments: [threadId])
+            let counters = try db.fetchOneRow(cached: "SELECT last_sequence, last_message_id FROM chat_threads WHERE id = ?", arguments: [threadId])
         else {
             throw ParleyError(.notFound, "Chat thread '\(threadId)' was not found.", target: "chatThreadId")
         }
@@ -363,11 +360,11 @@ extension SQLiteParleyStore {
         let at = millis(time)
         let id = max(at, (counters["last_message_id"] as Int64) + 1)
         try db.execute(
-            sql: "UPDATE chat_threads SET last_sequence = ?, last_message_id = ?, last_message_at = ? WHERE id = ?",
+            cached: "UPDATE chat_threads SET last_sequence = ?, last_message_id = ?, last_message_at = ? WHERE id = ?",
             arguments: [sequence, id, at, threadId]
         )
         try db.execute(
-            sql: """
+            cached: """
                 INSERT INTO chat_messages
                     (thread_id, sequence_id, id, type, sender, sender_display_name, body, topic, participants, initiator, metadata, created_at, version)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -7,6 +7,7 @@ import ParleyCore
 public final class SQLiteParleyStore: ParleyStore {
     let database: any DatabaseWriter
     let writer: GroupCommitWriter
+    private let users = UserCache()
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     public init(path: String) throws {
@@ -35,19 +36,19 @@ public final class SQLiteParleyStore: ParleyStore {
 
     /// The journal mode in force (`wal` for a file database).
     public func journalMode() async throws -> String {
-        try await database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+        try await database.read { db in try db.fetchOne(String.self, cached: "PRAGMA journal_mode") ?? "" }
     }
 
     // MARK: Server secrets
 
     public func secret(named name: String, orInsert makeValue: @escaping @Sendable () -> String) async throws -> String {
         try await writer.write { db in
-            if let value = try String.fetchOne(db, sql: "SELECT value FROM server_secrets WHERE name = ?", arguments: [name]) {
+            if let value = try db.fetchOne(String.self, cached: "SELECT value FROM server_secrets WHERE name = ?", arguments: [name]) {
                 return value
             }
             let value = makeValue()
             try db.execute(
-                sql: "INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?)",
+                cached: "INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?)",
                 arguments: [name, value, Self.millis(Date())]
             )
             return value
@@ -58,11 +59,11 @@ public final class SQLiteParleyStore: ParleyStore {
 
     public func insertResource(_ resource: CommunicationResource, event: DomainEvent) async throws {
         try await writer.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM resources WHERE name = ?", arguments: [resource.name]) == true {
+            if try db.fetchOne(Bool.self, cached: "SELECT 1 FROM resources WHERE name = ?", arguments: [resource.name]) == true {
                 throw ParleyError(.conflict, "A resource named '\(resource.name)' already exists.", target: "name")
             }
             try db.execute(
-                sql: """
+                cached: """
                     INSERT INTO resources (name, immutable_id, primary_key, secondary_key, created_at)
                     VALUES (?, ?, ?, ?, ?)
                     """,
@@ -74,19 +75,19 @@ public final class SQLiteParleyStore: ParleyStore {
 
     public func resources() async throws -> [CommunicationResource] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM resources ORDER BY created_at, name").map(Self.resource(from:))
+            try db.fetchAllRows(cached: "SELECT * FROM resources ORDER BY created_at, name").map(Self.resource(from:))
         }
     }
 
     public func resource(named name: String) async throws -> CommunicationResource? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE name = ?", arguments: [name]).map(Self.resource(from:))
+            try db.fetchOneRow(cached: "SELECT * FROM resources WHERE name = ?", arguments: [name]).map(Self.resource(from:))
         }
     }
 
     public func resource(immutableId: UUID) async throws -> CommunicationResource? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE immutable_id = ?", arguments: [immutableId.uuidString.lowercased()])
+            try db.fetchOneRow(cached: "SELECT * FROM resources WHERE immutable_id = ?", arguments: [immutableId.uuidString.lowercased()])
                 .map(Self.resource(from:))
         }
     }
@@ -94,10 +95,10 @@ public final class SQLiteParleyStore: ParleyStore {
     public func replaceKey(_ kind: AccessKeyKind, of name: String, with key: String, event: DomainEvent) async throws -> CommunicationResource? {
         try await writer.write { db in
             let column = kind == .primary ? "primary_key" : "secondary_key"
-            try db.execute(sql: "UPDATE resources SET \(column) = ? WHERE name = ?", arguments: [key, name])
+            try db.execute(cached: "UPDATE resources SET \(column) = ? WHERE name = ?", arguments: [key, name])
             guard db.changesCount == 1 else { return nil }
             try Self.append(event, to: db)
-            return try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE name = ?", arguments: [name]).map(Self.resource(from:))
+            return try db.fetchOneRow(cached: "SELECT * FROM resources WHERE name = ?", arguments: [name]).map(Self.resource(from:))
         }
     }
 
@@ -106,7 +107,7 @@ public final class SQLiteParleyStore: ParleyStore {
     public func insertUser(_ user: AcsUser, event: DomainEvent) async throws {
         try await writer.write { db in
             try db.execute(
-                sql: "INSERT INTO acs_users (raw_id, resource_id, token_generation, created_at) VALUES (?, ?, ?, ?)",
+                cached: "INSERT INTO acs_users (raw_id, resource_id, token_generation, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [user.rawId, user.resourceId.uuidString.lowercased(), user.tokenGeneration, Self.millis(user.createdAt)]
             )
             try Self.append(event, to: db)
@@ -114,23 +115,31 @@ public final class SQLiteParleyStore: ParleyStore {
     }
 
     public func user(rawId: String) async throws -> AcsUser? {
-        try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM acs_users WHERE raw_id = ?", arguments: [rawId]).map(Self.user(from:))
+        let (cached, epoch) = users.lookup(rawId)
+        if let cached { return cached }
+        let user = try await database.read { db in
+            try db.fetchOneRow(cached: "SELECT * FROM acs_users WHERE raw_id = ?", arguments: [rawId]).map(Self.user(from:))
         }
+        if let user { users.fill(user, epoch: epoch) }
+        return user
     }
 
     public func revokeTokens(of rawId: String, event: DomainEvent) async throws -> AcsUser? {
-        try await writer.write { db in
-            try db.execute(sql: "UPDATE acs_users SET token_generation = token_generation + 1 WHERE raw_id = ?", arguments: [rawId])
+        users.invalidate(rawId)
+        defer { users.invalidate(rawId) }
+        return try await writer.write { db in
+            try db.execute(cached: "UPDATE acs_users SET token_generation = token_generation + 1 WHERE raw_id = ?", arguments: [rawId])
             guard db.changesCount == 1 else { return nil }
             try Self.append(event, to: db)
-            return try Row.fetchOne(db, sql: "SELECT * FROM acs_users WHERE raw_id = ?", arguments: [rawId]).map(Self.user(from:))
+            return try db.fetchOneRow(cached: "SELECT * FROM acs_users WHERE raw_id = ?", arguments: [rawId]).map(Self.user(from:))
         }
     }
 
     public func deleteUser(_ rawId: String, event: DomainEvent) async throws -> Bool {
-        try await writer.write { db in
-            try db.execute(sql: "DELETE FROM acs_users WHERE raw_id = ?", arguments: [rawId])
+        users.invalidate(rawId)
+        defer { users.invalidate(rawId) }
+        return try await writer.write { db in
+            try db.execute(cached: "DELETE FROM acs_users WHERE raw_id = ?", arguments: [rawId])
             guard db.changesCount == 1 else { return false }
             try Self.append(event, to: db)
             return true
@@ -141,9 +150,8 @@ public final class SQLiteParleyStore: ParleyStore {
 
     public func events(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
         try await database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM domain_events WHERE position > ? ORDER BY position LIMIT ?",
+            try db.fetchAllRows(
+                cached: "SELECT * FROM domain_events WHERE position > ? ORDER BY position LIMIT ?",
                 arguments: [position, limit]
             ).map { row in
                 let data = (row["data"] as String).data(using: .utf8) ?? Data()
@@ -166,7 +174,7 @@ public final class SQLiteParleyStore: ParleyStore {
     static func append(_ event: DomainEvent, to db: Database) throws {
         let data = String(decoding: try JSONEncoder().encode(event.data), as: UTF8.self)
         try db.execute(
-            sql: "INSERT INTO domain_events (kind, resource_id, subject, data, occurred_at) VALUES (?, ?, ?, ?, ?)",
+            cached: "INSERT INTO domain_events (kind, resource_id, subject, data, occurred_at) VALUES (?, ?, ?, ?, ?)",
             arguments: [event.kind.rawValue, event.resourceId, event.subject, data, millis(event.occurredAt)]
         )
     }

@@ -94,7 +94,8 @@ struct HMACAuthenticator: Sendable {
 
     /// The raw target first; the percent-decoded one as a fallback (reference §1.2).
     private static func targetVariants(_ target: String) -> [String] {
-        guard let decoded = target.removingPercentEncoding, decoded != target else { return [target] }
+        let decoded = PercentEncoding.decode(target)
+        guard decoded != target else { return [target] }
         return [target, decoded]
     }
 

@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import ParleyCore
 
@@ -31,12 +30,14 @@ struct AdminKeyMiddleware: RouterMiddleware {
     }
 }
 
+/// The credential of `Authorization: Bearer <token>` (scheme in any case).
 enum BearerToken {
     static func from(_ request: Request) -> String? {
         guard let header = request.headers[.authorization] else { return nil }
-        let prefix = "bearer "
-        guard header.lowercased().hasPrefix(prefix) else { return nil }
-        let token = header.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        let scheme = "bearer "
+        guard header.utf8.count > scheme.utf8.count, header.prefix(scheme.count).lowercased() == scheme else { return nil }
+        let token = header.dropFirst(scheme.count).drop(while: { $0 == " " })
+        let trimmed = token.prefix(while: { $0 != " " })
+        return trimmed.isEmpty ? nil : String(trimmed)
     }
 }

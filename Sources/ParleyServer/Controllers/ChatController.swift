@@ -157,23 +157,7 @@ struct ChatController {
     // MARK: Participants
 
     @Sendable func listParticipants(_ request: Request, context: ParleyRequestContext) async throws -> Response {
-        let query = request.uri.queryParameters
-        let threadId = try threadId(context)
-        let pageSize = try ChatWire.int(query.get("maxPageSize"), field: "maxPageSize")
-        let page = try await chat.participants(
-            in: threadId,
-            for: try context.requireUser(),
-            skip: try ChatWire.int(query.get("skip"), field: "skip"),
-            pageSize: pageSize
-        )
-        let next = page.next.map { skip in
-            nextLink(
-                "chat/threads/\(ChatWire.escape(threadId))/participants",
-                ChatWire.pagingParameters(("skip", String(skip)), pageSize, nil),
-                request
-            )
-        }
-        return try WireIO.json(PageModel(value: page.items.map(ChatWire.participant), nextLink: next))
+        try await skipPagedList(request, context, segment: "participants", load: chat.participants, render: ChatWire.participant)
     }
 
     /// `POST …/participants/:add` → 201, `…/:remove` → 204.
@@ -215,26 +199,32 @@ struct ChatController {
     }
 
     @Sendable func listReadReceipts(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        try await skipPagedList(request, context, segment: "readReceipts", load: chat.readReceipts, render: ChatWire.receipt)
+    }
+
+    // MARK: Helpers
+
+    /// A list paged by `skip` (participants, read receipts), with its next-page link.
+    private func skipPagedList<Item, Model: Codable & Sendable & Equatable>(
+        _ request: Request,
+        _ context: ParleyRequestContext,
+        segment: String,
+        load: (String, AuthenticatedUser, Int?, Int?) async throws -> Page<Item, Int>,
+        render: (Item) -> Model
+    ) async throws -> Response {
         let query = request.uri.queryParameters
         let threadId = try threadId(context)
         let pageSize = try ChatWire.int(query.get("maxPageSize"), field: "maxPageSize")
-        let page = try await chat.readReceipts(
-            in: threadId,
-            for: try context.requireUser(),
-            skip: try ChatWire.int(query.get("skip"), field: "skip"),
-            pageSize: pageSize
-        )
+        let page = try await load(threadId, try context.requireUser(), try ChatWire.int(query.get("skip"), field: "skip"), pageSize)
         let next = page.next.map { skip in
             nextLink(
-                "chat/threads/\(ChatWire.escape(threadId))/readReceipts",
+                "chat/threads/\(ChatWire.escape(threadId))/\(segment)",
                 ChatWire.pagingParameters(("skip", String(skip)), pageSize, nil),
                 request
             )
         }
-        return try WireIO.json(PageModel(value: page.items.map(ChatWire.receipt), nextLink: next))
+        return try WireIO.json(PageModel(value: page.items.map(render), nextLink: next))
     }
-
-    // MARK: Helpers
 
     private func threadId(_ context: ParleyRequestContext) throws -> String {
         try WireIO.pathParameter("threadId", in: context)

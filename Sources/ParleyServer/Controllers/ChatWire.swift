@@ -136,6 +136,6 @@ enum ChatWire {
 
     /// Percent-encodes everything but unreserved characters (safe in paths and query values).
     static func escape(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? text
+        PercentEncoding.encode(text)
     }
 }

@@ -65,8 +65,7 @@ enum WireIO {
 
     /// A path parameter, percent-decoded (sync SDK clients encode `:` and `@`, async ones do not).
     static func pathParameter(_ name: String, in context: ParleyRequestContext) throws -> String {
-        let raw = try context.parameters.require(name)
-        return raw.removingPercentEncoding ?? raw
+        PercentEncoding.decode(try context.parameters.require(name))
     }
 
     private static func describe(_ error: DecodingError) -> String {
