@@ -172,7 +172,7 @@ public final class SQLiteParleyStore: ParleyStore {
     // MARK: Rows
 
     static func append(_ event: DomainEvent, to db: Database) throws {
-        let data = String(decoding: try JSONEncoder().encode(event.data), as: UTF8.self)
+        let data = JSONText.object(event.data)
         try db.execute(
             cached: "INSERT INTO domain_events (kind, resource_id, subject, data, occurred_at) VALUES (?, ?, ?, ?, ?)",
             arguments: [event.kind.rawValue, event.resourceId, event.subject, data, millis(event.occurredAt)]

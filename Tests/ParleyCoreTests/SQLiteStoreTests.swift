@@ -63,3 +63,19 @@ import Testing
         #expect(Data(base64Encoded: updated.primaryKey)?.count == 64)
     }
 }
+
+@Suite struct EventDataTests {
+    @Test func eventDataSurvivesTheStoreWhateverItContains() async throws {
+        let fixture = try await CoreFixture()
+        let awkward = ["quote": "say \"hi\"", "slash": "a\\b", "control": "line\nbreak\t\u{01}", "unicode": "héllo ✓ 🎉", "": "empty key"]
+        let event = DomainEvent(kind: .userCreated, resourceId: "r", subject: "s", occurredAt: fixture.clock.now(), data: awkward)
+        let user = AcsUser(
+            rawId: AcsUserId.make(resource: fixture.resource.immutableId, id: UUID()),
+            resourceId: fixture.resource.immutableId,
+            createdAt: fixture.clock.now()
+        )
+        try await fixture.store.insertUser(user, event: event)
+        let stored = try #require(try await fixture.store.events(after: 0, limit: 100).last)
+        #expect(stored.event.data == awkward)
+    }
+}

@@ -30,14 +30,19 @@ struct AdminKeyMiddleware: RouterMiddleware {
     }
 }
 
-/// The credential of `Authorization: Bearer <token>` (scheme in any case).
+/// The credential of `Authorization: Bearer <token>` (scheme in any case). Works on UTF-8
+/// bytes: tokens are long, and walking them as Characters showed up in profiles.
 enum BearerToken {
     static func from(_ request: Request) -> String? {
         guard let header = request.headers[.authorization] else { return nil }
-        let scheme = "bearer "
-        guard header.utf8.count > scheme.utf8.count, header.prefix(scheme.count).lowercased() == scheme else { return nil }
-        let token = header.dropFirst(scheme.count).drop(while: { $0 == " " })
-        let trimmed = token.prefix(while: { $0 != " " })
-        return trimmed.isEmpty ? nil : String(trimmed)
+        let bytes = header.utf8
+        let scheme = "bearer ".utf8
+        guard bytes.count > scheme.count,
+            zip(bytes, scheme).allSatisfy({ $0 | 0x20 == $1 | 0x20 })
+        else { return nil }
+        let space = UInt8(ascii: " ")
+        guard let start = bytes.dropFirst(scheme.count).firstIndex(where: { $0 != space }) else { return nil }
+        let end = bytes[start...].firstIndex(of: space) ?? bytes.endIndex
+        return String(header[start..<end])
     }
 }
