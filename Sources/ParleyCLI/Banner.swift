@@ -1,3 +1,4 @@
+import Foundation
 import ParleyAPI
 
 /// What a newcomer reads once Parley listens: how to connect the Azure SDKs, and what's next.
@@ -20,6 +21,13 @@ enum Banner {
             ]
         } else if plaintext {
             lines += ["Serving plain HTTP (--plain-http): put a TLS-terminating proxy in front; the Azure SDKs require HTTPS.", ""]
+        }
+        if let demo = info.demoOrganization {
+            lines += ["Demo organization \(demo.domain) (tenant \(demo.tenantId)), interop enabled for this resource. Add them to a chat:"]
+            lines += demo.users.map { "  \($0.displayName.padding(toLength: 12, withPad: " ", startingAt: 0)) \($0.rawId)  (\($0.coexistenceMode))" }
+            lines.append("")
+        } else {
+            lines += ["Tip: 'swift run parley serve --demo' adds a demo organization of Teams users to chat with.", ""]
         }
         lines += [
             "Admin key (operator API at \(info.url)/admin, 'Authorization: Bearer <key>'):",

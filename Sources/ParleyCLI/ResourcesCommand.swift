@@ -70,7 +70,8 @@ struct ResourcesCommand: AsyncParsableCommand {
     }
 }
 
-private func printJSON(_ value: some Encodable) throws {
+/// Prints a wire value as indented JSON.
+func printJSON(_ value: some Encodable) throws {
     let encoder = ParleyJSON.encoder()
     encoder.outputFormatting.insert(.prettyPrinted)
     print(String(decoding: try encoder.encode(value), as: UTF8.self))

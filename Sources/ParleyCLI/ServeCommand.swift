@@ -42,6 +42,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Enforce the service's published rate limits: 429 with Retry-After (limits.enforceRateLimits).")
     var rateLimits = false
 
+    @Flag(help: "Seed a demo organization (Contoso) with interop enabled for the default resource (demo).")
+    var demo = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error (log.level).")
     var logLevel: String?
 
@@ -90,6 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
         set("http.publicEndpoint", publicEndpoint.map { .string($0) })
         set("limits.enforceRateLimits", rateLimits ? .bool(true) : nil)
         set("log.level", logLevel.map { .string($0) })
+        set("demo", demo ? .bool(true) : nil)
 
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: flags),

@@ -53,7 +53,7 @@ public struct AdminClient: Sendable {
         try await send(.POST, "/admin/resources/\(Self.escape(name))/keys/\(Self.escape(kind))/regenerate", as: ResourceModel.self)
     }
 
-    private func send<Result: Decodable>(
+    func send<Result: Decodable>(
         _ method: HTTPMethod,
         _ path: String,
         body: (some Encodable)? = String?.none,
@@ -78,7 +78,7 @@ public struct AdminClient: Sendable {
         return try ParleyJSON.decoder().decode(Result.self, from: data)
     }
 
-    private static func escape(_ segment: String) -> String {
+    static func escape(_ segment: String) -> String {
         segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? segment
     }
 }

@@ -91,6 +91,39 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v3: directory") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tenants (
+                        id TEXT PRIMARY KEY,
+                        display_name TEXT NOT NULL,
+                        domain TEXT NOT NULL UNIQUE,
+                        enable_acs_users INTEGER NOT NULL,
+                        allowed_acs_resources TEXT NOT NULL,
+                        blocked_acs_resources TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE external_access_policies (
+                        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                        identity TEXT NOT NULL,
+                        enable_acs_federation_access INTEGER NOT NULL,
+                        PRIMARY KEY (tenant_id, identity)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE org_users (
+                        id TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                        display_name TEXT NOT NULL,
+                        user_principal_name TEXT NOT NULL UNIQUE,
+                        mail TEXT,
+                        coexistence_mode TEXT NOT NULL,
+                        enterprise_voice_enabled INTEGER NOT NULL,
+                        external_access_policy TEXT,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX org_users_by_tenant ON org_users(tenant_id);
+                    """
+            )
+        }
         return migrator
     }
 }

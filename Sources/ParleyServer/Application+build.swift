@@ -85,8 +85,9 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint) -> Ro
     TokenController()
         .addRoutes(to: router.group("parley/v1").add(middleware: UserTokenMiddleware(identities: environment.identities)))
 
-    AdminController(resources: environment.resources, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
-        .addRoutes(to: router.group("admin").add(middleware: AdminKeyMiddleware(adminKey: environment.adminKey)))
+    let admin = router.group("admin").add(middleware: AdminKeyMiddleware(adminKey: environment.adminKey))
+    AdminController(resources: environment.resources, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: admin)
+    DirectoryAdminController(directory: environment.directory, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: admin)
     return router
 }
 
@@ -102,14 +103,21 @@ extension ParleyEnvironment {
             resource: .init(id: defaultResource.name, immutableResourceId: defaultResource.immutableIdString, endpoint: endpoint),
             adminKey: adminKey,
             dataDirectory: dataDirectory,
-            environment: caPath.map { ["REQUESTS_CA_BUNDLE": $0, "SSL_CERT_FILE": $0] } ?? [:]
+            environment: caPath.map { ["REQUESTS_CA_BUNDLE": $0, "SSL_CERT_FILE": $0] } ?? [:],
+            demoOrganization: demo.map { demo in
+                .init(
+                    tenantId: demo.tenant.id.uuidString.lowercased(),
+                    domain: demo.tenant.domain,
+                    users: demo.users.map(DirectoryAdminController.model)
+                )
+            }
         )
     }
 
     /// Writes the ready document to the data directory (for the CLI) and to `readyFile`.
     public func publish(_ info: ServerReadyInfo) throws {
         let data = try ParleyJSON.encoder().encode(info)
-        try DataDirectory.write(data, to: directory.readyDocumentPath, secret: true)
+        try DataDirectory.write(data, to: files.readyDocumentPath, secret: true)
         if let readyFile = configuration.readyFile {
             try DataDirectory.write(data, to: readyFile, secret: true)
         }

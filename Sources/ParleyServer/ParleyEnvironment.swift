@@ -11,13 +11,16 @@ public struct ParleyEnvironment: Sendable {
     public let store: any ParleyStore
     public let identities: IdentityService
     public let chat: ChatService
+    public let directory: DirectoryService
     public let resources: ResourceService
     public let adminKey: String
     public let defaultResource: CommunicationResource
+    /// The demo organization, when seeded.
+    public let demo: (tenant: Tenant, users: [OrgUser])?
     public let clock: any WallClock
     /// The data directory's absolute path.
     public let dataDirectory: String
-    let directory: DataDirectory
+    let files: DataDirectory
     /// Nil when serving plain HTTP.
     let tls: ServerTLS?
 
@@ -32,9 +35,9 @@ public struct ParleyEnvironment: Sendable {
         clock: any WallClock = SystemWallClock(),
         ids: any IdentifierGenerator = RandomIdentifierGenerator()
     ) async throws -> ParleyEnvironment {
-        let directory = try DataDirectory(path: configuration.dataDirectory)
-        let tls = configuration.plaintext ? nil : try ServerTLS.prepare(in: directory, host: configuration.host, now: clock.now())
-        let store: any ParleyStore = configuration.inMemory ? try SQLiteParleyStore() : try SQLiteParleyStore(path: directory.databasePath)
+        let files = try DataDirectory(path: configuration.dataDirectory)
+        let tls = configuration.plaintext ? nil : try ServerTLS.prepare(in: files, host: configuration.host, now: clock.now())
+        let store: any ParleyStore = configuration.inMemory ? try SQLiteParleyStore() : try SQLiteParleyStore(path: files.databasePath)
 
         let signingKey = try await store.secret(named: SecretName.tokenSigningKey) { TokenAuthority.generateSigningKeyPEM() }
         let adminKey = try await store.secret(named: SecretName.adminKey) { SecretGenerator.base64Secret(byteCount: 32) }
@@ -47,17 +50,22 @@ public struct ParleyEnvironment: Sendable {
             ids: ids,
             rateLimiter: rateLimiter
         )
+        let directory = DirectoryService(store: store, clock: clock, ids: ids)
+        let defaultResource = try await resources.ensureDefault()
+        let demo = configuration.demo ? try await directory.seedDemo(for: defaultResource) : nil
         return ParleyEnvironment(
             configuration: configuration,
             store: store,
             identities: identities,
             chat: ChatService(store: store, clock: clock, ids: ids, rateLimiter: rateLimiter),
+            directory: directory,
             resources: resources,
             adminKey: adminKey,
-            defaultResource: try await resources.ensureDefault(),
+            defaultResource: defaultResource,
+            demo: demo,
             clock: clock,
-            dataDirectory: directory.root.path,
-            directory: directory,
+            dataDirectory: files.root.path,
+            files: files,
             tls: tls
         )
     }

@@ -48,7 +48,7 @@ import Testing
             ],
             idempotencyKey: nil
         )
-        #expect(invalid.map(\.code) == ["403", "403", "403", "400"])
+        #expect(invalid.map(\.code) == ["403", "403", "404", "400"])
         #expect(invalid[0].message == "Permissions check failed")
         #expect(try await fixture.chat.participants(in: thread.id, for: alice, skip: nil, pageSize: nil).items.count == 1)
     }
@@ -402,5 +402,34 @@ import Testing
                 .chatMessageDeleted, .chatThreadPropertiesUpdated, .chatParticipantRemoved, .chatThreadDeleted,
             ]
         )
+    }
+}
+
+@Suite struct ChatRateLimitTests {
+    @Test func sendsPerThreadAreLimitedWhenEnforced() async throws {
+        let fixture = try await CoreFixture(rateLimits: true)
+        let alice = try await fixture.user()
+        let (thread, _) = try await fixture.chat.createThread(by: alice, topic: "t", participants: [], idempotencyKey: nil)
+        for index in 0..<10 { try await fixture.send("\(index)", to: thread.id, by: alice) }
+        let error = await #expect(throws: ParleyError.self) { try await fixture.send("eleventh", to: thread.id, by: alice) }
+        #expect(error?.code == .tooManyRequests)
+        #expect(error?.retryAfterSeconds == 10)
+        #expect(try await fixture.allMessages(in: thread.id, for: alice).count == 12)
+
+        // 10 per 10 s, but also 30 per minute.
+        for _ in 0..<2 {
+            fixture.clock.advance(by: 10)
+            for index in 0..<10 { try await fixture.send("\(index)", to: thread.id, by: alice) }
+        }
+        fixture.clock.advance(by: 10)
+        let perMinute = await #expect(throws: ParleyError.self) { try await fixture.send("31st", to: thread.id, by: alice) }
+        #expect(perMinute?.code == .tooManyRequests)
+    }
+
+    @Test func limitsAreOffByDefault() async throws {
+        let fixture = try await CoreFixture()
+        let alice = try await fixture.user()
+        let (thread, _) = try await fixture.chat.createThread(by: alice, topic: "t", participants: [], idempotencyKey: nil)
+        for index in 0..<50 { try await fixture.send("\(index)", to: thread.id, by: alice) }
     }
 }

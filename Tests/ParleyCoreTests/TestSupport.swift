@@ -8,6 +8,7 @@ struct CoreFixture {
     let clock: ManualWallClock
     let identities: IdentityService
     let chat: ChatService
+    let directory: DirectoryService
     let resources: ResourceService
     let resource: CommunicationResource
 
@@ -25,6 +26,7 @@ struct CoreFixture {
             clock: clock,
             rateLimiter: rateLimits ? RateLimiter(clock: clock) : nil
         )
+        self.directory = DirectoryService(store: store, clock: clock)
         self.chat = ChatService(store: store, clock: clock, rateLimiter: rateLimits ? RateLimiter(clock: clock) : nil)
         self.resource = try await resources.ensureDefault()
     }

@@ -64,6 +64,19 @@ public struct ServerReadyInfo: Codable, Sendable, Equatable {
     public var adminKey: String
     public var dataDirectory: String
     public var environment: [String: String]
+    /// Present when the demo organization was seeded (`--demo`).
+    public var demoOrganization: DemoOrganizationInfo?
+
+    public struct DemoOrganizationInfo: Codable, Sendable, Equatable {
+        public var tenantId: String
+        public var domain: String
+        public var users: [OrgUserModel]
+        public init(tenantId: String, domain: String, users: [OrgUserModel]) {
+            self.tenantId = tenantId
+            self.domain = domain
+            self.users = users
+        }
+    }
 
     public struct ReadyResource: Codable, Sendable, Equatable {
         public var id: String
@@ -84,7 +97,8 @@ public struct ServerReadyInfo: Codable, Sendable, Equatable {
         resource: ReadyResource,
         adminKey: String,
         dataDirectory: String,
-        environment: [String: String]
+        environment: [String: String],
+        demoOrganization: DemoOrganizationInfo? = nil
     ) {
         self.url = url
         self.port = port
@@ -94,5 +108,6 @@ public struct ServerReadyInfo: Codable, Sendable, Equatable {
         self.adminKey = adminKey
         self.dataDirectory = dataDirectory
         self.environment = environment
+        self.demoOrganization = demoOrganization
     }
 }

@@ -399,9 +399,27 @@ public struct ChatService: Sendable {
                 } else {
                     invalid.append(InvalidParticipant(rawId: participant.rawId, code: "403", message: "Permissions check failed"))
                 }
+            case .microsoftTeamsUser(let userId, false, .public):
+                guard let id = UUID(uuidString: userId), let person = try await store.orgUser(id: id) else {
+                    invalid.append(InvalidParticipant(rawId: participant.rawId, code: "404", message: "No Teams user has this object id."))
+                    continue
+                }
+                if let denial = try await InteropGate.denial(resource: caller.user.resourceId, user: person, store: store, purpose: .chat) {
+                    let error = InteropGate.error(for: denial, user: person)
+                    invalid.append(InvalidParticipant(rawId: participant.rawId, code: "403", message: error.message, detailCode: error.wireCode))
+                    continue
+                }
+                var member = participant
+                member.rawId = person.rawId  // canonical (lower-case) form
+                member.displayName = participant.displayName ?? person.displayName
+                valid.append(member)
             case .microsoftTeamsUser, .microsoftTeamsApp:
                 invalid.append(
-                    InvalidParticipant(rawId: participant.rawId, code: "403", message: "Teams interoperability is not enabled for this resource.")
+                    InvalidParticipant(
+                        rawId: participant.rawId,
+                        code: "403",
+                        message: "Only Teams users of the public cloud can join chats with app users."
+                    )
                 )
             case .phoneNumber, .unknown:
                 invalid.append(
@@ -523,6 +541,16 @@ public struct Page<Item: Sendable, Cursor: Sendable>: Sendable {
 /// A participant that could not be added, and why (rendered as a `ChatError`).
 public struct InvalidParticipant: Sendable, Equatable {
     public var rawId: String
+    /// The status-like code real ACS puts here (`403`, `404`, `400`).
     public var code: String
     public var message: String
+    /// Parley's code for the rule that refused (an interop gate denial), when there is one.
+    public var detailCode: String?
+
+    public init(rawId: String, code: String, message: String, detailCode: String? = nil) {
+        self.rawId = rawId
+        self.code = code
+        self.message = message
+        self.detailCode = detailCode
+    }
 }

@@ -6,7 +6,7 @@ public struct ParleyError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is; decides the HTTP status.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
-            case badRequest, validation, unauthenticated, forbidden, notFound, conflict
+            case badRequest, validation, unauthenticated, forbidden, notFound, conflict, preconditionFailed
             case payloadTooLarge, unsupportedMediaType, tooManyRequests, unavailable, `internal`
         }
         private let base: Base
@@ -24,6 +24,8 @@ public struct ParleyError: Error, Sendable, Equatable, CustomStringConvertible {
         public static var notFound: Self { .init(.notFound) }
         /// The thing already exists.
         public static var conflict: Self { .init(.conflict) }
+        /// A precondition of the target is not met (Enterprise Voice off: ACS 412 / 41056).
+        public static var preconditionFailed: Self { .init(.preconditionFailed) }
         /// The body is larger than the documented cap.
         public static var payloadTooLarge: Self { .init(.payloadTooLarge) }
         /// The body's content type is not accepted.
@@ -65,6 +67,7 @@ public struct ParleyError: Error, Sendable, Equatable, CustomStringConvertible {
         case .forbidden: "Forbidden"
         case .notFound: "NotFound"
         case .conflict: "Conflict"
+        case .preconditionFailed: "PreconditionFailed"
         case .payloadTooLarge: "PayloadTooLarge"
         case .unsupportedMediaType: "UnsupportedMediaType"
         case .tooManyRequests: "TooManyRequests"

@@ -27,6 +27,8 @@ public struct ParleyConfiguration: Sendable {
     /// The largest request body accepted; larger ones get 413.
     public var maxBodyBytes: Int = 1 << 20
     public var logLevel: Logger.Level = .info
+    /// Seed the demo organization (Contoso, interop enabled for the default resource).
+    public var demo: Bool = false
 
     public init() {}
 
@@ -45,6 +47,7 @@ public struct ParleyConfiguration: Sendable {
     ///   - `auth.clockSkewSeconds` (int, default 900): accepted `x-ms-date` skew.
     ///   - `limits.enforceRateLimits` (bool, default false): published service rate limits.
     ///   - `log.level` (string, default `info`): trace, debug, info, notice, warning, error.
+    ///   - `demo` (bool, default false): seed the demo organization.
     public init(reader: ConfigReader) throws {
         host = reader.string(forKey: "http.host", default: host)
         port = reader.int(forKey: "http.port", default: port)
@@ -56,6 +59,7 @@ public struct ParleyConfiguration: Sendable {
         readyFile = reader.string(forKey: "readyFile")
         clockSkewSeconds = reader.int(forKey: "auth.clockSkewSeconds", default: clockSkewSeconds)
         enforceRateLimits = reader.bool(forKey: "limits.enforceRateLimits", default: enforceRateLimits)
+        demo = reader.bool(forKey: "demo", default: demo)
         let level = reader.string(forKey: "log.level", default: "info")
         guard let parsedLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw ConfigurationError("log.level '\(level)' is not one of trace, debug, info, notice, warning, error, critical")

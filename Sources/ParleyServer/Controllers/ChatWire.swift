@@ -33,7 +33,12 @@ enum ChatWire {
     }
 
     static func error(_ invalid: InvalidParticipant) -> CommunicationError {
-        CommunicationError(code: invalid.code, message: invalid.message, target: invalid.rawId)
+        CommunicationError(
+            code: invalid.code,
+            message: invalid.message,
+            target: invalid.rawId,
+            innererror: invalid.detailCode.map(CommunicationInnerError.init)
+        )
     }
 
     static func properties(_ thread: ChatThread) -> ChatThreadPropertiesModel {

@@ -1,0 +1,189 @@
+import Foundation
+import GRDB
+import ParleyCore
+
+extension SQLiteParleyStore {
+    // MARK: Tenants
+
+    public func insertTenant(_ tenant: Tenant, globalPolicy: ExternalAccessPolicy, event: DomainEvent) async throws {
+        try await writer.write { db in
+            let taken = try db.fetchOne(
+                Bool.self,
+                cached: "SELECT 1 FROM tenants WHERE id = ? OR domain = ?",
+                arguments: [Self.key(tenant.id), tenant.domain]
+            )
+            guard taken != true else {
+                throw ParleyError(.conflict, "A tenant with this id or the domain '\(tenant.domain)' already exists.", target: "domain")
+            }
+            try db.execute(
+                cached: """
+                    INSERT INTO tenants (id, display_name, domain, enable_acs_users, allowed_acs_resources, blocked_acs_resources, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    Self.key(tenant.id), tenant.displayName, tenant.domain, tenant.federation.enableAcsUsers,
+                    Self.list(tenant.federation.allowedAcsResources), Self.list(tenant.federation.blockedAcsResources), Self.millis(tenant.createdAt),
+                ]
+            )
+            try Self.upsert(globalPolicy, tenant.id, db)
+            try Self.append(event, to: db)
+        }
+    }
+
+    public func tenants() async throws -> [Tenant] {
+        try await database.read { db in
+            try db.fetchAllRows(cached: "SELECT * FROM tenants ORDER BY created_at, id").map(Self.tenant(from:))
+        }
+    }
+
+    public func tenant(id: UUID) async throws -> Tenant? {
+        try await database.read { db in
+            try db.fetchOneRow(cached: "SELECT * FROM tenants WHERE id = ?", arguments: [Self.key(id)]).map(Self.tenant(from:))
+        }
+    }
+
+    public func updateFederation(_ federation: AcsFederationConfiguration, of tenantId: UUID, event: DomainEvent) async throws -> Tenant? {
+        try await writer.write { db in
+            try db.execute(
+                cached: "UPDATE tenants SET enable_acs_users = ?, allowed_acs_resources = ?, blocked_acs_resources = ? WHERE id = ?",
+                arguments: [
+                    federation.enableAcsUsers, Self.list(federation.allowedAcsResources), Self.list(federation.blockedAcsResources),
+                    Self.key(tenantId),
+                ]
+            )
+            guard db.changesCount == 1 else { return nil }
+            try Self.append(event, to: db)
+            return try db.fetchOneRow(cached: "SELECT * FROM tenants WHERE id = ?", arguments: [Self.key(tenantId)]).map(Self.tenant(from:))
+        }
+    }
+
+    // MARK: Policies
+
+    public func upsertPolicy(_ policy: ExternalAccessPolicy, in tenantId: UUID, event: DomainEvent) async throws {
+        try await writer.write { db in
+            try Self.upsert(policy, tenantId, db)
+            try Self.append(event, to: db)
+        }
+    }
+
+    public func policies(in tenantId: UUID) async throws -> [ExternalAccessPolicy] {
+        try await database.read { db in
+            try db.fetchAllRows(
+                cached: "SELECT * FROM external_access_policies WHERE tenant_id = ? ORDER BY identity",
+                arguments: [Self.key(tenantId)]
+            )
+            .map { ExternalAccessPolicy(identity: $0["identity"], enableAcsFederationAccess: $0["enable_acs_federation_access"]) }
+        }
+    }
+
+    // MARK: People
+
+    public func insertOrgUser(_ user: OrgUser, event: DomainEvent) async throws {
+        try await writer.write { db in
+            let taken = try db.fetchOne(
+                Bool.self,
+                cached: "SELECT 1 FROM org_users WHERE id = ? OR user_principal_name = ?",
+                arguments: [Self.key(user.id), user.userPrincipalName]
+            )
+            guard taken != true else {
+                throw ParleyError(.conflict, "A user with this id or '\(user.userPrincipalName)' already exists.", target: "userPrincipalName")
+            }
+            try db.execute(
+                cached: """
+                    INSERT INTO org_users
+                        (id, tenant_id, display_name, user_principal_name, mail, coexistence_mode, enterprise_voice_enabled, external_access_policy, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    Self.key(user.id), Self.key(user.tenantId), user.displayName, user.userPrincipalName, user.mail, user.coexistenceMode.rawValue,
+                    user.enterpriseVoiceEnabled, user.externalAccessPolicy, Self.millis(user.createdAt),
+                ]
+            )
+            try Self.append(event, to: db)
+        }
+    }
+
+    public func orgUser(id: UUID) async throws -> OrgUser? {
+        try await database.read { db in
+            try db.fetchOneRow(cached: "SELECT * FROM org_users WHERE id = ?", arguments: [Self.key(id)]).map(Self.orgUser(from:))
+        }
+    }
+
+    public func orgUsers(in tenantId: UUID) async throws -> [OrgUser] {
+        try await database.read { db in
+            try db.fetchAllRows(cached: "SELECT * FROM org_users WHERE tenant_id = ? ORDER BY display_name, id", arguments: [Self.key(tenantId)])
+                .map(Self.orgUser(from:))
+        }
+    }
+
+    public func updateOrgUser(_ user: OrgUser, event: DomainEvent) async throws -> OrgUser? {
+        try await writer.write { db in
+            try db.execute(
+                cached: """
+                    UPDATE org_users SET display_name = ?, mail = ?, coexistence_mode = ?, enterprise_voice_enabled = ?, external_access_policy = ?
+                    WHERE id = ? AND tenant_id = ?
+                    """,
+                arguments: [
+                    user.displayName, user.mail, user.coexistenceMode.rawValue, user.enterpriseVoiceEnabled, user.externalAccessPolicy,
+                    Self.key(user.id), Self.key(user.tenantId),
+                ]
+            )
+            guard db.changesCount == 1 else { return nil }
+            try Self.append(event, to: db)
+            return try db.fetchOneRow(cached: "SELECT * FROM org_users WHERE id = ?", arguments: [Self.key(user.id)]).map(Self.orgUser(from:))
+        }
+    }
+
+    // MARK: Rows
+
+    private static func upsert(_ policy: ExternalAccessPolicy, _ tenantId: UUID, _ db: Database) throws {
+        try db.execute(
+            cached: """
+                INSERT INTO external_access_policies (tenant_id, identity, enable_acs_federation_access) VALUES (?, ?, ?)
+                ON CONFLICT (tenant_id, identity) DO UPDATE SET enable_acs_federation_access = excluded.enable_acs_federation_access
+                """,
+            arguments: [key(tenantId), policy.identity, policy.enableAcsFederationAccess]
+        )
+    }
+
+    private static func key(_ id: UUID) -> String { id.uuidString.lowercased() }
+
+    /// A list of GUIDs as one comma-separated column.
+    private static func list(_ ids: [UUID]) -> String { ids.map(key).joined(separator: ",") }
+
+    private static func uuids(_ text: String) -> [UUID] {
+        text.split(separator: ",").compactMap { UUID(uuidString: String($0)) }
+    }
+
+    private static func tenant(from row: Row) throws -> Tenant {
+        guard let id = UUID(uuidString: row["id"]) else { throw ParleyError(.internal, "Stored tenant has a malformed id.") }
+        return Tenant(
+            id: id,
+            displayName: row["display_name"],
+            domain: row["domain"],
+            federation: AcsFederationConfiguration(
+                enableAcsUsers: row["enable_acs_users"],
+                allowedAcsResources: uuids(row["allowed_acs_resources"]),
+                blockedAcsResources: uuids(row["blocked_acs_resources"])
+            ),
+            createdAt: date(row["created_at"])
+        )
+    }
+
+    private static func orgUser(from row: Row) throws -> OrgUser {
+        guard let id = UUID(uuidString: row["id"]), let tenantId = UUID(uuidString: row["tenant_id"]),
+            let mode = CoexistenceMode(rawValue: row["coexistence_mode"])
+        else { throw ParleyError(.internal, "Stored org user is malformed.") }
+        return OrgUser(
+            id: id,
+            tenantId: tenantId,
+            displayName: row["display_name"],
+            userPrincipalName: row["user_principal_name"],
+            mail: row["mail"],
+            coexistenceMode: mode,
+            enterpriseVoiceEnabled: row["enterprise_voice_enabled"],
+            externalAccessPolicy: row["external_access_policy"],
+            createdAt: date(row["created_at"])
+        )
+    }
+}

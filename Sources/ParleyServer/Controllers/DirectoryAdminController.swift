@@ -1,0 +1,182 @@
+import Foundation
+import Hummingbird
+import ParleyAPI
+import ParleyCore
+
+/// The operator API for organizations (`/admin/tenants`), authenticated by the admin key.
+struct DirectoryAdminController {
+    let directory: DirectoryService
+    let maxBodyBytes: Int
+
+    func addRoutes(to group: RouterGroup<ParleyRequestContext>) {
+        group.get("tenants", use: listTenants)
+        group.post("tenants", use: createTenant)
+        group.get("tenants/{tenantId}", use: showTenant)
+        group.put("tenants/{tenantId}/acs-federation", use: setFederation)
+        group.get("tenants/{tenantId}/external-access-policies", use: listPolicies)
+        group.put("tenants/{tenantId}/external-access-policies/{identity}", use: setPolicy)
+        group.get("tenants/{tenantId}/users", use: listUsers)
+        group.post("tenants/{tenantId}/users", use: addUser)
+        group.patch("tenants/{tenantId}/users/{userId}", use: updateUser)
+    }
+
+    @Sendable func listTenants(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        try WireIO.json(PageModel(value: try await directory.tenants().map(Self.model)))
+    }
+
+    @Sendable func createTenant(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await Self.require(
+            WireIO.decodeStrict(TenantCreateRequest.self, allowedFields: ["displayName", "domain", "id"], from: &request, limit: maxBodyBytes)
+        )
+        let id = try body.id.map { try Self.uuid($0, field: "id") }
+        return try WireIO.json(
+            Self.model(try await directory.createTenant(displayName: body.displayName, domain: body.domain, id: id)),
+            status: .created
+        )
+    }
+
+    @Sendable func showTenant(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        try WireIO.json(Self.model(try await directory.tenant(try tenantId(context))))
+    }
+
+    @Sendable func setFederation(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await Self.require(
+            WireIO.decodeStrict(
+                AcsFederationModel.self,
+                allowedFields: ["enableAcsUsers", "allowedAcsResources", "blockedAcsResources"],
+                from: &request,
+                limit: maxBodyBytes
+            )
+        )
+        let federation = AcsFederationConfiguration(
+            enableAcsUsers: body.enableAcsUsers,
+            allowedAcsResources: try body.allowedAcsResources.map { try Self.uuid($0, field: "allowedAcsResources") },
+            blockedAcsResources: try body.blockedAcsResources.map { try Self.uuid($0, field: "blockedAcsResources") }
+        )
+        return try WireIO.json(Self.model(try await directory.setFederation(federation, of: try tenantId(context))))
+    }
+
+    @Sendable func listPolicies(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let policies = try await directory.policies(in: try tenantId(context))
+        return try WireIO.json(
+            PageModel(
+                value: policies.map { ExternalAccessPolicyModel(identity: $0.identity, enableAcsFederationAccess: $0.enableAcsFederationAccess) }
+            )
+        )
+    }
+
+    @Sendable func setPolicy(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await Self.require(
+            WireIO.decodeStrict(ExternalAccessPolicyUpdate.self, allowedFields: ["enableAcsFederationAccess"], from: &request, limit: maxBodyBytes)
+        )
+        let policy = ExternalAccessPolicy(
+            identity: try WireIO.pathParameter("identity", in: context),
+            enableAcsFederationAccess: body.enableAcsFederationAccess
+        )
+        try await directory.setPolicy(policy, in: try tenantId(context))
+        return try WireIO.json(ExternalAccessPolicyModel(identity: policy.identity, enableAcsFederationAccess: policy.enableAcsFederationAccess))
+    }
+
+    @Sendable func listUsers(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        try WireIO.json(PageModel(value: try await directory.users(in: try tenantId(context)).map(Self.model)))
+    }
+
+    @Sendable func addUser(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await Self.require(
+            WireIO.decodeStrict(
+                OrgUserCreateRequest.self,
+                allowedFields: ["displayName", "userPrincipalName", "mail", "coexistenceMode", "enterpriseVoiceEnabled", "id"],
+                from: &request,
+                limit: maxBodyBytes
+            )
+        )
+        let user = try await directory.addUser(
+            to: try tenantId(context),
+            displayName: body.displayName,
+            userPrincipalName: body.userPrincipalName,
+            mail: body.mail,
+            coexistenceMode: try body.coexistenceMode.map(Self.mode) ?? .teamsOnly,
+            enterpriseVoiceEnabled: body.enterpriseVoiceEnabled ?? true,
+            id: try body.id.map { try Self.uuid($0, field: "id") }
+        )
+        return try WireIO.json(Self.model(user), status: .created)
+    }
+
+    @Sendable func updateUser(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await Self.require(
+            WireIO.decodeStrict(
+                OrgUserUpdateRequest.self,
+                allowedFields: ["coexistenceMode", "enterpriseVoiceEnabled", "externalAccessPolicy"],
+                from: &request,
+                limit: maxBodyBytes
+            )
+        )
+        let user = try await directory.updateUser(
+            try Self.uuid(try WireIO.pathParameter("userId", in: context), field: "userId"),
+            in: try tenantId(context),
+            coexistenceMode: try body.coexistenceMode.map(Self.mode),
+            enterpriseVoiceEnabled: body.enterpriseVoiceEnabled,
+            externalAccessPolicy: body.externalAccessPolicy
+        )
+        return try WireIO.json(Self.model(user))
+    }
+
+    // MARK: Wire
+
+    private func tenantId(_ context: ParleyRequestContext) throws -> UUID {
+        try Self.uuid(try WireIO.pathParameter("tenantId", in: context), field: "tenantId")
+    }
+
+    private static func require<T>(_ body: T?) throws -> T {
+        guard let body else { throw ParleyError(.badRequest, "The request needs a JSON body.") }
+        return body
+    }
+
+    private static func uuid(_ text: String, field: String) throws -> UUID {
+        guard let id = UUID(uuidString: text) else { throw ParleyError(.badRequest, "'\(text)' is not a GUID.", target: field) }
+        return id
+    }
+
+    private static func mode(_ text: String) throws -> CoexistenceMode {
+        guard let mode = CoexistenceMode.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
+            throw ParleyError(
+                .validation,
+                "Coexistence mode '\(text)' is not one of \(CoexistenceMode.allCases.map(\.rawValue).joined(separator: ", ")).",
+                target: "coexistenceMode"
+            )
+        }
+        return mode
+    }
+
+    static func model(_ tenant: Tenant) -> TenantModel {
+        TenantModel(
+            id: tenant.id.uuidString.lowercased(),
+            displayName: tenant.displayName,
+            domain: tenant.domain,
+            acsFederation: AcsFederationModel(
+                enableAcsUsers: tenant.federation.enableAcsUsers,
+                allowedAcsResources: tenant.federation.allowedAcsResources.map { $0.uuidString.lowercased() },
+                blockedAcsResources: tenant.federation.blockedAcsResources.map { $0.uuidString.lowercased() }
+            ),
+            createdOn: WireTimestamp.rfc3339(tenant.createdAt)
+        )
+    }
+
+    static func model(_ user: OrgUser) -> OrgUserModel {
+        OrgUserModel(
+            id: user.id.uuidString.lowercased(),
+            rawId: user.rawId,
+            displayName: user.displayName,
+            userPrincipalName: user.userPrincipalName,
+            mail: user.mail,
+            coexistenceMode: user.coexistenceMode.rawValue,
+            enterpriseVoiceEnabled: user.enterpriseVoiceEnabled,
+            externalAccessPolicy: user.externalAccessPolicy ?? ExternalAccessPolicy.globalIdentity
+        )
+    }
+}

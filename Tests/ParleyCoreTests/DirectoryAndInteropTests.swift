@@ -1,0 +1,143 @@
+import Foundation
+import ParleyCore
+import ParleySQLite
+import Testing
+
+@Suite struct DirectoryServiceTests {
+    @Test func aNewTenantHasInteropOffAndAGlobalPolicyThatAllowsIt() async throws {
+        let fixture = try await CoreFixture()
+        let tenant = try await fixture.directory.createTenant(displayName: "Contoso", domain: "Contoso.com")
+        #expect(tenant.domain == "contoso.com")
+        #expect(tenant.federation == AcsFederationConfiguration())
+        #expect(try await fixture.directory.policies(in: tenant.id) == [ExternalAccessPolicy(identity: "Global", enableAcsFederationAccess: true)])
+        let duplicate = await #expect(throws: ParleyError.self) {
+            try await fixture.directory.createTenant(displayName: "Again", domain: "contoso.com")
+        }
+        #expect(duplicate?.code == .conflict)
+        let invalid = await #expect(throws: ParleyError.self) { try await fixture.directory.createTenant(displayName: "X", domain: "not a domain") }
+        #expect(invalid?.code == .validation)
+    }
+
+    @Test func peopleBelongToTheTenantDomainAndGetCustomPoliciesThatExist() async throws {
+        let fixture = try await CoreFixture()
+        let tenant = try await fixture.directory.createTenant(displayName: "Contoso", domain: "contoso.com")
+        let adele = try await fixture.directory.addUser(to: tenant.id, displayName: "Adele", userPrincipalName: "Adele@Contoso.com")
+        #expect(adele.userPrincipalName == "adele@contoso.com")
+        #expect(adele.rawId == "8:orgid:\(adele.id.uuidString.lowercased())")
+        await #expect(throws: ParleyError.self) {
+            try await fixture.directory.addUser(to: tenant.id, displayName: "Eve", userPrincipalName: "eve@fabrikam.com")
+        }
+        await #expect(throws: ParleyError.self) {
+            try await fixture.directory.addUser(to: tenant.id, displayName: "Adele 2", userPrincipalName: "adele@contoso.com")
+        }
+        let missingPolicy = await #expect(throws: ParleyError.self) {
+            try await fixture.directory.updateUser(adele.id, in: tenant.id, externalAccessPolicy: "Contractors")
+        }
+        #expect(missingPolicy?.code == .validation)
+        try await fixture.directory.setPolicy(ExternalAccessPolicy(identity: "Contractors", enableAcsFederationAccess: false), in: tenant.id)
+        let assigned = try await fixture.directory.updateUser(adele.id, in: tenant.id, coexistenceMode: .islands, externalAccessPolicy: "Contractors")
+        #expect(assigned.externalAccessPolicy == "Contractors")
+        #expect(assigned.coexistenceMode == .islands)
+        #expect(try await fixture.directory.updateUser(adele.id, in: tenant.id, externalAccessPolicy: "Global").externalAccessPolicy == nil)
+    }
+
+    @Test func theDemoSeedIsIdempotentAndEnablesInteropForTheResource() async throws {
+        let fixture = try await CoreFixture()
+        let (tenant, people) = try await fixture.directory.seedDemo(for: fixture.resource)
+        #expect(tenant.federation.enableAcsUsers)
+        #expect(tenant.federation.allowedAcsResources == [fixture.resource.immutableId])
+        #expect(people.count == DemoOrganization.people.count)
+        let (again, samePeople) = try await fixture.directory.seedDemo(for: fixture.resource)
+        #expect(again == tenant)
+        #expect(samePeople == people)
+    }
+}
+
+@Suite struct ChatInteropTests {
+    /// A tenant with one TeamsOnly person, and the fixture's resource allowed when `enabled`.
+    func organization(_ fixture: CoreFixture, enabled: Bool) async throws -> (Tenant, OrgUser) {
+        let tenant = try await fixture.directory.createTenant(displayName: "Contoso", domain: "contoso.com")
+        let adele = try await fixture.directory.addUser(to: tenant.id, displayName: "Adele Vance", userPrincipalName: "adele@contoso.com")
+        if enabled {
+            _ = try await fixture.directory.setFederation(
+                AcsFederationConfiguration(enableAcsUsers: true, allowedAcsResources: [fixture.resource.immutableId]),
+                of: tenant.id
+            )
+        }
+        return (tenant, adele)
+    }
+
+    @Test func anAppUserStartsAChatWithATeamsUserOnceTheOrganizationAllowsIt() async throws {
+        let fixture = try await CoreFixture()
+        let alice = try await fixture.user()
+        let (tenant, adele) = try await organization(fixture, enabled: false)
+
+        let (refusedThread, refused) = try await fixture.chat.createThread(
+            by: alice,
+            topic: "t",
+            participants: [ChatParticipant(rawId: adele.rawId)],
+            idempotencyKey: nil
+        )
+        #expect(refused.map(\.code) == ["403"])
+        #expect(refused.first?.detailCode == "AcsUsersNotEnabled")
+        #expect(try await fixture.store.participant(adele.rawId, in: refusedThread.id) == nil)
+
+        _ = try await fixture.directory.setFederation(
+            AcsFederationConfiguration(enableAcsUsers: true, allowedAcsResources: [fixture.resource.immutableId]),
+            of: tenant.id
+        )
+        let upper = "8:orgid:\(adele.id.uuidString.uppercased())"
+        let (thread, invalid) = try await fixture.chat.createThread(
+            by: alice,
+            topic: "t",
+            participants: [ChatParticipant(rawId: upper)],
+            idempotencyKey: nil
+        )
+        #expect(invalid.isEmpty)
+        let member = try #require(try await fixture.store.participant(adele.rawId, in: thread.id))
+        #expect(member.displayName == "Adele Vance")
+    }
+
+    @Test(arguments: ["blocked", "policy", "sfb", "unknown"])
+    func everyGateRuleRefusesOnAdd(rule: String) async throws {
+        let fixture = try await CoreFixture()
+        let alice = try await fixture.user()
+        let (tenant, adele) = try await organization(fixture, enabled: true)
+        var target = adele.rawId
+        switch rule {
+        case "blocked":
+            _ = try await fixture.directory.setFederation(
+                AcsFederationConfiguration(
+                    enableAcsUsers: true,
+                    allowedAcsResources: [fixture.resource.immutableId],
+                    blockedAcsResources: [fixture.resource.immutableId]
+                ),
+                of: tenant.id
+            )
+        case "policy":
+            try await fixture.directory.setPolicy(ExternalAccessPolicy(identity: "Global", enableAcsFederationAccess: false), in: tenant.id)
+        case "sfb":
+            _ = try await fixture.directory.updateUser(adele.id, in: tenant.id, coexistenceMode: .sfbOnly)
+        default:
+            target = "8:orgid:\(UUID().uuidString.lowercased())"
+        }
+        let (thread, _) = try await fixture.chat.createThread(by: alice, topic: "t", participants: [], idempotencyKey: nil)
+        let invalid = try await fixture.chat.addParticipants([ChatParticipant(rawId: target)], to: thread.id, by: alice)
+        #expect(invalid.count == 1)
+        #expect(invalid.first?.code == (rule == "unknown" ? "404" : "403"))
+        #expect(try await fixture.store.participantCount(in: thread.id) == 1)
+    }
+
+    @Test func anotherResourceIsNotAllowed() async throws {
+        let fixture = try await CoreFixture()
+        let (_, adele) = try await organization(fixture, enabled: true)
+        let outsider = try await fixture.user(in: try await fixture.resources.create(name: "other"))
+        let (_, invalid) = try await fixture.chat.createThread(
+            by: outsider,
+            topic: "t",
+            participants: [ChatParticipant(rawId: adele.rawId)],
+            idempotencyKey: nil
+        )
+        #expect(invalid.first?.detailCode == "AcsResourceNotAllowed")
+    }
+}
