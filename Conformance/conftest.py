@@ -98,6 +98,12 @@ class Http:
     def post(self, path: str, **kwargs) -> requests.Response:
         return self.request("POST", path, **kwargs)
 
+    def put(self, path: str, **kwargs) -> requests.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
     def me(self, token: str) -> requests.Response:
         """`GET /parley/v1/me` with a user access token."""
         return self.get("/parley/v1/me", headers={"Authorization": f"Bearer {token}"})
