@@ -46,6 +46,7 @@ let package = Package(
             dependencies: [
                 .byName(name: "ParleyAPI"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],

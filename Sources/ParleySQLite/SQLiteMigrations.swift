@@ -124,6 +124,21 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v4: org sign-in") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE org_users ADD COLUMN password_hash TEXT;
+                    CREATE TABLE tenant_apps (
+                        app_id TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                        display_name TEXT NOT NULL,
+                        secret_hash TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX tenant_apps_by_tenant ON tenant_apps(tenant_id);
+                    """
+            )
+        }
         return migrator
     }
 }

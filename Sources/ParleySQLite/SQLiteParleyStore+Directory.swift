@@ -134,7 +134,63 @@ extension SQLiteParleyStore {
         }
     }
 
+    public func setPasswordHash(_ hash: String, of userId: UUID, event: DomainEvent) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(cached: "UPDATE org_users SET password_hash = ? WHERE id = ?", arguments: [hash, Self.key(userId)])
+            guard db.changesCount == 1 else { return false }
+            try Self.append(event, to: db)
+            return true
+        }
+    }
+
+    public func passwordHash(of userId: UUID) async throws -> String? {
+        try await database.read { db in
+            try db.fetchOne(String.self, cached: "SELECT password_hash FROM org_users WHERE id = ?", arguments: [Self.key(userId)])
+        }
+    }
+
+    public func orgUser(userPrincipalName: String) async throws -> OrgUser? {
+        try await database.read { db in
+            try db.fetchOneRow(cached: "SELECT * FROM org_users WHERE user_principal_name = ?", arguments: [userPrincipalName]).map(
+                Self.orgUser(from:)
+            )
+        }
+    }
+
+    // MARK: Apps
+
+    public func insertApp(_ app: TenantApp, secretHash: String, event: DomainEvent) async throws {
+        try await writer.write { db in
+            try db.execute(
+                cached: "INSERT INTO tenant_apps (app_id, tenant_id, display_name, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [Self.key(app.appId), Self.key(app.tenantId), app.displayName, secretHash, Self.millis(app.createdAt)]
+            )
+            try Self.append(event, to: db)
+        }
+    }
+
+    public func apps(in tenantId: UUID) async throws -> [TenantApp] {
+        try await database.read { db in
+            try db.fetchAllRows(cached: "SELECT * FROM tenant_apps WHERE tenant_id = ? ORDER BY created_at, app_id", arguments: [Self.key(tenantId)])
+                .map(Self.app(from:))
+        }
+    }
+
+    public func app(id: UUID) async throws -> (app: TenantApp, secretHash: String)? {
+        try await database.read { db in
+            guard let row = try db.fetchOneRow(cached: "SELECT * FROM tenant_apps WHERE app_id = ?", arguments: [Self.key(id)]) else { return nil }
+            return (try Self.app(from: row), row["secret_hash"])
+        }
+    }
+
     // MARK: Rows
+
+    private static func app(from row: Row) throws -> TenantApp {
+        guard let appId = UUID(uuidString: row["app_id"]), let tenantId = UUID(uuidString: row["tenant_id"]) else {
+            throw ParleyError(.internal, "Stored app is malformed.")
+        }
+        return TenantApp(appId: appId, tenantId: tenantId, displayName: row["display_name"], createdAt: date(row["created_at"]))
+    }
 
     private static func upsert(_ policy: ExternalAccessPolicy, _ tenantId: UUID, _ db: Database) throws {
         try db.execute(

@@ -87,7 +87,12 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint) -> Ro
 
     let admin = router.group("admin").add(middleware: AdminKeyMiddleware(adminKey: environment.adminKey))
     AdminController(resources: environment.resources, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: admin)
-    DirectoryAdminController(directory: environment.directory, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: admin)
+    DirectoryAdminController(directory: environment.directory, signIn: environment.orgSignIn, maxBodyBytes: configuration.maxBodyBytes)
+        .addRoutes(to: admin)
+
+    OAuthController(signIn: environment.orgSignIn, configuration: configuration, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: router)
+    GraphUsersController(directory: environment.directory, endpoint: endpoint)
+        .addRoutes(to: router.group("v1.0").add(middleware: OrgTokenMiddleware(signIn: environment.orgSignIn)))
     return router
 }
 

@@ -12,6 +12,7 @@ public struct ParleyEnvironment: Sendable {
     public let identities: IdentityService
     public let chat: ChatService
     public let directory: DirectoryService
+    public let orgSignIn: OrgSignInService
     public let resources: ResourceService
     public let adminKey: String
     public let defaultResource: CommunicationResource
@@ -28,6 +29,7 @@ public struct ParleyEnvironment: Sendable {
     enum SecretName {
         static let tokenSigningKey = "token-signing-key"
         static let adminKey = "admin-key"
+        static let orgTokenSigningKey = "org-token-signing-key"
     }
 
     public static func bootstrap(
@@ -51,6 +53,8 @@ public struct ParleyEnvironment: Sendable {
             rateLimiter: rateLimiter
         )
         let directory = DirectoryService(store: store, clock: clock, ids: ids)
+        let orgSigningKey = try await store.secret(named: SecretName.orgTokenSigningKey) { TokenAuthority.generateSigningKeyPEM() }
+        let orgSignIn = OrgSignInService(store: store, tokens: try await OrgTokenAuthority(signingKeyPEM: orgSigningKey), clock: clock, ids: ids)
         let defaultResource = try await resources.ensureDefault()
         let demo = configuration.demo ? try await directory.seedDemo(for: defaultResource) : nil
         return ParleyEnvironment(
@@ -59,6 +63,7 @@ public struct ParleyEnvironment: Sendable {
             identities: identities,
             chat: ChatService(store: store, clock: clock, ids: ids, rateLimiter: rateLimiter),
             directory: directory,
+            orgSignIn: orgSignIn,
             resources: resources,
             adminKey: adminKey,
             defaultResource: defaultResource,

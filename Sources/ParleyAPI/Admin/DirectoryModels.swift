@@ -66,13 +66,16 @@ public struct OrgUserCreateRequest: Codable, Sendable {
     public var coexistenceMode: String?
     public var enterpriseVoiceEnabled: Bool?
     public var id: String?
+    /// Lets the person sign in with the password grant (at least 8 characters).
+    public var password: String?
     public init(
         displayName: String,
         userPrincipalName: String,
         mail: String? = nil,
         coexistenceMode: String? = nil,
         enterpriseVoiceEnabled: Bool? = nil,
-        id: String? = nil
+        id: String? = nil,
+        password: String? = nil
     ) {
         self.displayName = displayName
         self.userPrincipalName = userPrincipalName
@@ -80,6 +83,7 @@ public struct OrgUserCreateRequest: Codable, Sendable {
         self.coexistenceMode = coexistenceMode
         self.enterpriseVoiceEnabled = enterpriseVoiceEnabled
         self.id = id
+        self.password = password
     }
 }
 

@@ -84,9 +84,11 @@ public struct DirectoryService: Sendable {
         mail: String? = nil,
         coexistenceMode: CoexistenceMode = .teamsOnly,
         enterpriseVoiceEnabled: Bool = true,
-        id: UUID? = nil
+        id: UUID? = nil,
+        password: String? = nil
     ) async throws -> OrgUser {
         let tenant = try await tenant(tenantId)
+        if let password { try PasswordHasher.validate(password) }
         let upn = userPrincipalName.lowercased()
         guard upn.hasSuffix("@" + tenant.domain), upn.count > tenant.domain.count + 1 else {
             throw ParleyError(.validation, "The user principal name must be <name>@\(tenant.domain).", target: "userPrincipalName")

@@ -18,6 +18,8 @@ public struct DomainEvent: Sendable, Equatable {
         public static let externalAccessPolicyUpdated = Kind(rawValue: "ExternalAccessPolicyUpdated")
         public static let orgUserCreated = Kind(rawValue: "OrgUserCreated")
         public static let orgUserUpdated = Kind(rawValue: "OrgUserUpdated")
+        public static let orgUserPasswordSet = Kind(rawValue: "OrgUserPasswordSet")
+        public static let tenantAppRegistered = Kind(rawValue: "TenantAppRegistered")
         public static let chatThreadCreated = Kind(rawValue: "ChatThreadCreated")
         public static let chatThreadDeleted = Kind(rawValue: "ChatThreadDeleted")
         public static let chatThreadPropertiesUpdated = Kind(rawValue: "ChatThreadPropertiesUpdated")

@@ -19,4 +19,14 @@ public protocol DirectoryStore: Sendable {
     func orgUsers(in tenantId: UUID) async throws -> [OrgUser]
     /// Replaces a person's settings; nil if there is no such person.
     func updateOrgUser(_ user: OrgUser, event: DomainEvent) async throws -> OrgUser?
+
+    /// Sets (or replaces) a person's password hash; false if there is no such person.
+    func setPasswordHash(_ hash: String, of userId: UUID, event: DomainEvent) async throws -> Bool
+    func passwordHash(of userId: UUID) async throws -> String?
+    func orgUser(userPrincipalName: String) async throws -> OrgUser?
+
+    /// Registers an app with the hash of its client secret.
+    func insertApp(_ app: TenantApp, secretHash: String, event: DomainEvent) async throws
+    func apps(in tenantId: UUID) async throws -> [TenantApp]
+    func app(id: UUID) async throws -> (app: TenantApp, secretHash: String)?
 }

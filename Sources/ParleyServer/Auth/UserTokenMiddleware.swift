@@ -17,6 +17,21 @@ struct UserTokenMiddleware: RouterMiddleware {
     }
 }
 
+/// Authenticates an organization access token (Graph routes) and puts the principal in the context.
+struct OrgTokenMiddleware: RouterMiddleware {
+    typealias Context = ParleyRequestContext
+    let signIn: OrgSignInService
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token = BearerToken.from(request) else {
+            throw ParleyError(.unauthenticated, wireCode: "InvalidAuthenticationToken", "Access token is empty.")
+        }
+        var context = context
+        context.orgPrincipal = try await signIn.authenticate(accessToken: token)
+        return try await next(request, context)
+    }
+}
+
 /// Authenticates the operator's admin key (`Authorization: Bearer <admin key>`).
 struct AdminKeyMiddleware: RouterMiddleware {
     typealias Context = ParleyRequestContext

@@ -6,6 +6,7 @@ import ParleyCore
 /// The operator API for organizations (`/admin/tenants`), authenticated by the admin key.
 struct DirectoryAdminController {
     let directory: DirectoryService
+    let signIn: OrgSignInService
     let maxBodyBytes: Int
 
     func addRoutes(to group: RouterGroup<ParleyRequestContext>) {
@@ -18,6 +19,43 @@ struct DirectoryAdminController {
         group.get("tenants/{tenantId}/users", use: listUsers)
         group.post("tenants/{tenantId}/users", use: addUser)
         group.patch("tenants/{tenantId}/users/{userId}", use: updateUser)
+        group.put("tenants/{tenantId}/users/{userId}/password", use: setPassword)
+        group.get("tenants/{tenantId}/apps", use: listApps)
+        group.post("tenants/{tenantId}/apps", use: registerApp)
+    }
+
+    @Sendable func setPassword(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await Self.require(
+            WireIO.decodeStrict(PasswordSetRequest.self, allowedFields: ["password"], from: &request, limit: maxBodyBytes)
+        )
+        let userId = try Self.uuid(try WireIO.pathParameter("userId", in: context), field: "userId")
+        try await signIn.setPassword(body.password, of: userId, in: try tenantId(context))
+        return WireIO.empty(.noContent)
+    }
+
+    @Sendable func listApps(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let tenantId = try tenantId(context)
+        _ = try await directory.tenant(tenantId)
+        return try WireIO.json(PageModel(value: try await signIn.apps(in: tenantId).map { Self.model($0, secret: nil) }))
+    }
+
+    @Sendable func registerApp(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await Self.require(
+            WireIO.decodeStrict(TenantAppCreateRequest.self, allowedFields: ["displayName"], from: &request, limit: maxBodyBytes)
+        )
+        let (app, secret) = try await signIn.registerApp(in: try tenantId(context), displayName: body.displayName)
+        return try WireIO.json(Self.model(app, secret: secret), status: .created)
+    }
+
+    static func model(_ app: TenantApp, secret: String?) -> TenantAppModel {
+        TenantAppModel(
+            appId: app.appId.uuidString.lowercased(),
+            tenantId: app.tenantId.uuidString.lowercased(),
+            displayName: app.displayName,
+            clientSecret: secret
+        )
     }
 
     @Sendable func listTenants(_ request: Request, context: ParleyRequestContext) async throws -> Response {
@@ -89,7 +127,7 @@ struct DirectoryAdminController {
         let body = try await Self.require(
             WireIO.decodeStrict(
                 OrgUserCreateRequest.self,
-                allowedFields: ["displayName", "userPrincipalName", "mail", "coexistenceMode", "enterpriseVoiceEnabled", "id"],
+                allowedFields: ["displayName", "userPrincipalName", "mail", "coexistenceMode", "enterpriseVoiceEnabled", "id", "password"],
                 from: &request,
                 limit: maxBodyBytes
             )
@@ -101,8 +139,10 @@ struct DirectoryAdminController {
             mail: body.mail,
             coexistenceMode: try body.coexistenceMode.map(Self.mode) ?? .teamsOnly,
             enterpriseVoiceEnabled: body.enterpriseVoiceEnabled ?? true,
-            id: try body.id.map { try Self.uuid($0, field: "id") }
+            id: try body.id.map { try Self.uuid($0, field: "id") },
+            password: body.password
         )
+        if let password = body.password { try await signIn.setPassword(password, of: user.id, in: user.tenantId) }
         return try WireIO.json(Self.model(user), status: .created)
     }
 

@@ -8,6 +8,8 @@ public struct ParleyRequestContext: RequestContext {
     var resource: CommunicationResource?
     /// The app user whose token came with the request (bearer-authenticated routes).
     var user: AuthenticatedUser?
+    /// The organization user or app whose token came with the request (Graph routes).
+    var orgPrincipal: OrgPrincipal?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -17,6 +19,11 @@ public struct ParleyRequestContext: RequestContext {
     func requireResource() throws -> CommunicationResource {
         guard let resource else { throw ParleyError(.internal, "Route is missing HMAC authentication.") }
         return resource
+    }
+
+    func requireOrgPrincipal() throws -> OrgPrincipal {
+        guard let orgPrincipal else { throw ParleyError(.internal, "Route is missing organization authentication.") }
+        return orgPrincipal
     }
 
     func requireUser() throws -> AuthenticatedUser {
