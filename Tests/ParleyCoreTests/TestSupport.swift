@@ -9,6 +9,7 @@ struct CoreFixture {
     let identities: IdentityService
     let chat: ChatService
     let directory: DirectoryService
+    let orgSignIn: OrgSignInService
     let resources: ResourceService
     let resource: CommunicationResource
 
@@ -27,6 +28,8 @@ struct CoreFixture {
             rateLimiter: rateLimits ? RateLimiter(clock: clock) : nil
         )
         self.directory = DirectoryService(store: store, clock: clock)
+        let orgKey = try await store.secret(named: "org-token-signing-key") { TokenAuthority.generateSigningKeyPEM() }
+        self.orgSignIn = OrgSignInService(store: store, tokens: try await OrgTokenAuthority(signingKeyPEM: orgKey), clock: clock)
         self.chat = ChatService(store: store, clock: clock, rateLimiter: rateLimits ? RateLimiter(clock: clock) : nil)
         self.resource = try await resources.ensureDefault()
     }
