@@ -139,6 +139,33 @@ enum SQLiteMigrations {
                     """
             )
         }
+        // Chats among organization users have no resource; chats that org users start carry
+        // their tenant. SQLite cannot relax NOT NULL in place, so the table is rebuilt.
+        migrator.registerMigration("v5: chats without a resource", foreignKeyChecks: .deferred) { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE chat_threads_v5 (
+                        id TEXT PRIMARY KEY,
+                        resource_id TEXT REFERENCES resources(immutable_id),
+                        tenant_id TEXT REFERENCES tenants(id),
+                        topic TEXT NOT NULL,
+                        created_by TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        last_message_at INTEGER NOT NULL,
+                        deleted_at INTEGER,
+                        last_sequence INTEGER NOT NULL,
+                        last_message_id INTEGER NOT NULL,
+                        idempotency_key TEXT UNIQUE
+                    );
+                    INSERT INTO chat_threads_v5
+                        (id, resource_id, tenant_id, topic, created_by, created_at, last_message_at, deleted_at, last_sequence, last_message_id, idempotency_key)
+                    SELECT id, resource_id, NULL, topic, created_by, created_at, last_message_at, deleted_at, last_sequence, last_message_id, idempotency_key
+                    FROM chat_threads;
+                    DROP TABLE chat_threads;
+                    ALTER TABLE chat_threads_v5 RENAME TO chat_threads;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -22,11 +22,12 @@ extension SQLiteParleyStore {
             try db.execute(
                 cached: """
                     INSERT INTO chat_threads
-                        (id, resource_id, topic, created_by, created_at, last_message_at, last_sequence, last_message_id, idempotency_key)
-                    VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)
+                        (id, resource_id, tenant_id, topic, created_by, created_at, last_message_at, last_sequence, last_message_id, idempotency_key)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?)
                     """,
                 arguments: [
-                    thread.id, thread.resourceId.uuidString.lowercased(), thread.topic, thread.createdBy, created, created, idempotencyKey,
+                    thread.id, thread.resourceId?.uuidString.lowercased(), thread.tenantId?.uuidString.lowercased(), thread.topic, thread.createdBy,
+                    created, created, idempotencyKey,
                 ]
             )
             for participant in participants {
@@ -70,14 +71,13 @@ extension SQLiteParleyStore {
         }
     }
 
-    public func threads(of rawId: String, resourceId: UUID, activeSince: Date?, after cursor: ThreadCursor?, limit: Int) async throws -> [ChatThread]
-    {
+    public func threads(of rawId: String, activeSince: Date?, after cursor: ThreadCursor?, limit: Int) async throws -> [ChatThread] {
         try await database.read { db in
             var sql = """
                 SELECT t.* FROM chat_participants p JOIN chat_threads t ON t.id = p.thread_id
-                WHERE p.raw_id = ? AND t.resource_id = ?
+                WHERE p.raw_id = ?
                 """
-            var arguments: StatementArguments = [rawId, resourceId.uuidString.lowercased()]
+            var arguments: StatementArguments = [rawId]
             if let activeSince {
                 sql += " AND t.last_message_at >= ?"
                 _ = arguments.append(contentsOf: [Self.millis(activeSince)])
@@ -389,12 +389,12 @@ extension SQLiteParleyStore {
     }
 
     private static func thread(from row: Row) throws -> ChatThread {
-        guard let resourceId = UUID(uuidString: row["resource_id"]) else {
-            throw ParleyError(.internal, "Stored thread has a malformed resource id.")
-        }
+        let resource: String? = row["resource_id"]
+        let tenant: String? = row["tenant_id"]
         return ChatThread(
             id: row["id"],
-            resourceId: resourceId,
+            resourceId: resource.flatMap(UUID.init(uuidString:)),
+            tenantId: tenant.flatMap(UUID.init(uuidString:)),
             topic: row["topic"],
             createdBy: row["created_by"],
             createdAt: date(row["created_at"]),

@@ -73,7 +73,7 @@ import Testing
         let (tenant, adele) = try await organization(fixture, enabled: false)
 
         let (refusedThread, refused) = try await fixture.chat.createThread(
-            by: alice,
+            by: alice.chatCaller,
             topic: "t",
             participants: [ChatParticipant(rawId: adele.rawId)],
             idempotencyKey: nil
@@ -88,7 +88,7 @@ import Testing
         )
         let upper = "8:orgid:\(adele.id.uuidString.uppercased())"
         let (thread, invalid) = try await fixture.chat.createThread(
-            by: alice,
+            by: alice.chatCaller,
             topic: "t",
             participants: [ChatParticipant(rawId: upper)],
             idempotencyKey: nil
@@ -121,8 +121,8 @@ import Testing
         default:
             target = "8:orgid:\(UUID().uuidString.lowercased())"
         }
-        let (thread, _) = try await fixture.chat.createThread(by: alice, topic: "t", participants: [], idempotencyKey: nil)
-        let invalid = try await fixture.chat.addParticipants([ChatParticipant(rawId: target)], to: thread.id, by: alice)
+        let (thread, _) = try await fixture.chat.createThread(by: alice.chatCaller, topic: "t", participants: [], idempotencyKey: nil)
+        let invalid = try await fixture.chat.addParticipants([ChatParticipant(rawId: target)], to: thread.id, by: alice.chatCaller)
         #expect(invalid.count == 1)
         #expect(invalid.first?.code == (rule == "unknown" ? "404" : "403"))
         #expect(try await fixture.store.participantCount(in: thread.id) == 1)
@@ -133,7 +133,7 @@ import Testing
         let (_, adele) = try await organization(fixture, enabled: true)
         let outsider = try await fixture.user(in: try await fixture.resources.create(name: "other"))
         let (_, invalid) = try await fixture.chat.createThread(
-            by: outsider,
+            by: outsider.chatCaller,
             topic: "t",
             participants: [ChatParticipant(rawId: adele.rawId)],
             idempotencyKey: nil

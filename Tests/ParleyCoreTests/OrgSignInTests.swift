@@ -47,7 +47,13 @@ import Testing
         ]
         for (target, username, password) in attempts {
             let error = await #expect(throws: OAuthError.self) {
-                try await fixture.orgSignIn.signIn(tenant: target, clientId: app.appId.uuidString, username: username, password: password, issuer: Self.issuer)
+                try await fixture.orgSignIn.signIn(
+                    tenant: target,
+                    clientId: app.appId.uuidString,
+                    username: username,
+                    password: password,
+                    issuer: Self.issuer
+                )
             }
             #expect(error?.error == (target == fabrikam ? "unauthorized_client" : "invalid_grant"))
         }

@@ -42,12 +42,12 @@ struct CoreFixture {
 
     /// Sends a text message.
     @discardableResult
-    func send(_ text: String, to threadId: String, by caller: AuthenticatedUser) async throws -> ChatMessage {
+    func send(_ text: String, to threadId: String, by caller: ChatCaller) async throws -> ChatMessage {
         try await chat.sendMessage(to: threadId, by: caller, type: .text, content: text, senderDisplayName: nil, metadata: nil)
     }
 
     /// Every message `caller` can see, newest first, following pages.
-    func allMessages(in threadId: String, for caller: AuthenticatedUser, pageSize: Int = 200) async throws -> [ChatMessage] {
+    func allMessages(in threadId: String, for caller: ChatCaller, pageSize: Int = 200) async throws -> [ChatMessage] {
         var messages: [ChatMessage] = []
         var cursor: Int64?
         repeat {

@@ -32,7 +32,9 @@ import Testing
         #expect(try GraphFilter.parse("displayName eq 'O''Brien'") == .equals(property: "displayName", value: "O'Brien"))
     }
 
-    @Test(arguments: ["jobTitle eq 'x'", "displayName ne 'x'", "displayName eq x", "startswith(displayName,'a'", "displayName eq 'a' xor", "displayName eq 'open"])
+    @Test(arguments: [
+        "jobTitle eq 'x'", "displayName ne 'x'", "displayName eq x", "startswith(displayName,'a'", "displayName eq 'a' xor", "displayName eq 'open",
+    ])
     func unsupportedFiltersAreClearErrors(filter: String) {
         let error = #expect(throws: ParleyError.self) { try GraphFilter.parse(filter) }
         #expect(error?.wireCode == "Request_UnsupportedQuery")

@@ -17,7 +17,7 @@ enum ChatPermissions {
         }
     }
 
-    static func require(_ action: Action, _ caller: AuthenticatedUser) throws(ParleyError) {
+    static func require(_ action: Action, _ caller: ChatCaller) throws(ParleyError) {
         guard allows(action, caller.scopes) else {
             let needed =
                 switch action {

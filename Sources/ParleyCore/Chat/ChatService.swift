@@ -9,19 +9,22 @@ public struct ChatService: Sendable {
     private let ids: any IdentifierGenerator
     private let rateLimiter: RateLimiter?
     private let ephemeral: EventHub
+    private let profile: InteropProfile
 
     public init(
         store: any ParleyStore,
         clock: any WallClock,
         ids: any IdentifierGenerator = RandomIdentifierGenerator(),
         rateLimiter: RateLimiter? = nil,
-        ephemeral: EventHub = EventHub()
+        ephemeral: EventHub = EventHub(),
+        profile: InteropProfile = .faithful
     ) {
         self.store = store
         self.clock = clock
         self.ids = ids
         self.rateLimiter = rateLimiter
         self.ephemeral = ephemeral
+        self.profile = profile
     }
 
     // MARK: Threads
@@ -29,7 +32,7 @@ public struct ChatService: Sendable {
     /// Creates a thread with the caller and the valid `participants`; the others come back as
     /// invalid participants (the thread is created anyway, as ACS does).
     public func createThread(
-        by caller: AuthenticatedUser,
+        by caller: ChatCaller,
         topic: String,
         participants: [ChatParticipant],
         idempotencyKey: String?
@@ -37,11 +40,15 @@ public struct ChatService: Sendable {
         try ChatPermissions.require(.manageThreads, caller)
         try Self.validateTopic(topic)
         try Self.validateBatch(participants)
-        try limit(.createThread, key: caller.user.rawId)
+        try limit(.createThread, key: caller.rawId)
 
-        let (valid, invalid) = try await partition(participants, for: caller)
+        let (valid, invalid, resource) = try await partition(participants, by: caller, threadResource: caller.resourceId)
+        if caller.tenantId != nil, let resource {
+            // An org user creating a chat with app users is itself subject to the interop gate.
+            try await requireInterop(caller.rawId, resource: resource)
+        }
         let now = clock.now()
-        var members = [ChatParticipant(rawId: caller.user.rawId, displayName: nil, shareHistoryTime: Date(timeIntervalSince1970: 0))]
+        var members = [ChatParticipant(rawId: caller.rawId, displayName: nil, shareHistoryTime: Date(timeIntervalSince1970: 0))]
         for participant in valid {
             if let index = members.firstIndex(where: { $0.rawId == participant.rawId }) {
                 members[index].displayName = participant.displayName ?? members[index].displayName
@@ -52,13 +59,14 @@ public struct ChatService: Sendable {
         guard members.count <= ChatLimits.participantsPerThread else { throw Self.tooManyParticipants() }
         let thread = ChatThread(
             id: ChatThread.makeId(ids.uuid()),
-            resourceId: caller.user.resourceId,
+            resourceId: resource,
+            tenantId: caller.tenantId,
             topic: topic,
-            createdBy: caller.user.rawId,
+            createdBy: caller.rawId,
             createdAt: now,
             lastMessageAt: now
         )
-        let initiator = caller.user.rawId
+        let initiator = caller.rawId
         let created = try await store.createThread(
             thread,
             participants: members,
@@ -73,14 +81,14 @@ public struct ChatService: Sendable {
     }
 
     /// The thread, for a participant.
-    public func thread(_ threadId: String, for caller: AuthenticatedUser) async throws -> ChatThread {
+    public func thread(_ threadId: String, for caller: ChatCaller) async throws -> ChatThread {
         try ChatPermissions.require(.read, caller)
         return try await access(threadId, caller).thread
     }
 
     /// A page of the caller's threads, most recently active first.
     public func threads(
-        for caller: AuthenticatedUser,
+        for caller: ChatCaller,
         startTime: Date?,
         after cursor: ThreadCursor?,
         pageSize: Int?
@@ -88,8 +96,7 @@ public struct ChatService: Sendable {
         try ChatPermissions.require(.read, caller)
         let size = try Self.pageSize(pageSize)
         let threads = try await store.threads(
-            of: caller.user.rawId,
-            resourceId: caller.user.resourceId,
+            of: caller.rawId,
             activeSince: startTime,
             after: cursor,
             limit: size + 1
@@ -99,9 +106,9 @@ public struct ChatService: Sendable {
         return Page(items: items, next: next)
     }
 
-    public func deleteThread(_ threadId: String, by caller: AuthenticatedUser) async throws {
+    public func deleteThread(_ threadId: String, by caller: ChatCaller) async throws {
         try ChatPermissions.require(.manageThreads, caller)
-        try limit(.deleteThread, key: caller.user.rawId)
+        try limit(.deleteThread, key: caller.rawId)
         let now = clock.now()
         do {
             _ = try await access(threadId, caller)
@@ -111,12 +118,12 @@ public struct ChatService: Sendable {
         try await store.deleteThread(
             threadId,
             at: now,
-            guard: ChatGuard(participant: caller.user.rawId),
+            guard: ChatGuard(participant: caller.rawId),
             event: event(.chatThreadDeleted, threadId, caller, now)
         )
     }
 
-    public func updateTopic(_ threadId: String, topic: String?, by caller: AuthenticatedUser) async throws {
+    public func updateTopic(_ threadId: String, topic: String?, by caller: ChatCaller) async throws {
         try ChatPermissions.require(.manageThreads, caller)
         guard let topic else { return }  // `{}`: nothing to change
         try Self.validateTopic(topic)
@@ -126,9 +133,9 @@ public struct ChatService: Sendable {
         try await store.updateTopic(
             threadId,
             topic: topic,
-            message: .system(.topicUpdated, ChatMessageContent(topic: topic, initiator: caller.user.rawId)),
+            message: .system(.topicUpdated, ChatMessageContent(topic: topic, initiator: caller.rawId)),
             at: now,
-            guard: ChatGuard(participant: caller.user.rawId),
+            guard: ChatGuard(participant: caller.rawId),
             event: event(.chatThreadPropertiesUpdated, threadId, caller, now, ["topic": topic])
         )
     }
@@ -137,12 +144,12 @@ public struct ChatService: Sendable {
 
     public func participants(
         in threadId: String,
-        for caller: AuthenticatedUser,
+        for caller: ChatCaller,
         skip: Int?,
         pageSize: Int?
     ) async throws -> Page<ChatParticipant, Int> {
         try ChatPermissions.require(.read, caller)
-        try limit(.listParticipants, key: "\(threadId)|\(caller.user.rawId)")
+        try limit(.listParticipants, key: "\(threadId)|\(caller.rawId)")
         _ = try await access(threadId, caller)
         let offset = try Self.skip(skip)
         let size = try Self.pageSize(pageSize)
@@ -154,28 +161,28 @@ public struct ChatService: Sendable {
     public func addParticipants(
         _ participants: [ChatParticipant],
         to threadId: String,
-        by caller: AuthenticatedUser
+        by caller: ChatCaller
     ) async throws -> [InvalidParticipant] {
         try ChatPermissions.require(.manageParticipants, caller)
         try Self.validateBatch(participants)
         try limit(.changeParticipants, key: threadId)
-        _ = try await access(threadId, caller)
-        let (valid, invalid) = try await partition(participants, for: caller)
+        let (thread, _) = try await access(threadId, caller)
+        let (valid, invalid, _) = try await partition(participants, by: caller, threadResource: thread.resourceId, fixed: true)
         guard !valid.isEmpty else { return invalid }
         let now = clock.now()
         _ = try await store.addParticipants(
             valid,
             to: threadId,
             maxParticipants: ChatLimits.participantsPerThread,
-            initiator: caller.user.rawId,
+            initiator: caller.rawId,
             at: now,
-            guard: ChatGuard(participant: caller.user.rawId),
+            guard: ChatGuard(participant: caller.rawId),
             event: event(.chatParticipantsAdded, threadId, caller, now, ["participants": valid.map(\.rawId).joined(separator: ",")])
         )
         return invalid
     }
 
-    public func removeParticipant(_ rawId: String, from threadId: String, by caller: AuthenticatedUser) async throws {
+    public func removeParticipant(_ rawId: String, from threadId: String, by caller: ChatCaller) async throws {
         try ChatPermissions.require(.manageParticipants, caller)
         try limit(.changeParticipants, key: threadId)
         _ = try await access(threadId, caller)
@@ -183,9 +190,9 @@ public struct ChatService: Sendable {
         let removed = try await store.removeParticipant(
             rawId,
             from: threadId,
-            initiator: caller.user.rawId,
+            initiator: caller.rawId,
             at: now,
-            guard: ChatGuard(participant: caller.user.rawId),
+            guard: ChatGuard(participant: caller.rawId),
             event: event(.chatParticipantRemoved, threadId, caller, now, ["participant": rawId])
         )
         guard removed else {
@@ -197,7 +204,7 @@ public struct ChatService: Sendable {
 
     public func sendMessage(
         to threadId: String,
-        by caller: AuthenticatedUser,
+        by caller: ChatCaller,
         type: ChatMessageType,
         content: String,
         senderDisplayName: String?,
@@ -214,7 +221,7 @@ public struct ChatService: Sendable {
         let now = clock.now()
         let draft = ChatMessageDraft(
             type: type,
-            senderRawId: caller.user.rawId,
+            senderRawId: caller.rawId,
             senderDisplayName: senderDisplayName,
             content: ChatMessageContent(message: content),
             metadata: metadata
@@ -225,13 +232,13 @@ public struct ChatService: Sendable {
                 draft,
                 to: threadId,
                 at: now,
-                guard: ChatGuard(participant: caller.user.rawId),
+                guard: ChatGuard(participant: caller.rawId),
                 event: event(.chatMessageReceived, threadId, caller, now)
             )
         }
     }
 
-    public func message(_ messageId: String, in threadId: String, for caller: AuthenticatedUser) async throws -> ChatMessage {
+    public func message(_ messageId: String, in threadId: String, for caller: ChatCaller) async throws -> ChatMessage {
         try ChatPermissions.require(.read, caller)
         try limit(.getMessage, key: threadId)
         let (_, participant) = try await access(threadId, caller)
@@ -244,13 +251,13 @@ public struct ChatService: Sendable {
     /// A page of messages, newest first, that the caller may see.
     public func messages(
         in threadId: String,
-        for caller: AuthenticatedUser,
+        for caller: ChatCaller,
         startTime: Date?,
         beforeSequence: Int64?,
         pageSize: Int?
     ) async throws -> Page<ChatMessage, Int64> {
         try ChatPermissions.require(.read, caller)
-        try limit(.listMessages, key: "\(threadId)|\(caller.user.rawId)")
+        try limit(.listMessages, key: "\(threadId)|\(caller.rawId)")
         let size = try Self.pageSize(pageSize)
         let (_, participant) = try await access(threadId, caller)
         let rows = try await store.messages(
@@ -267,7 +274,7 @@ public struct ChatService: Sendable {
     public func editMessage(
         _ messageId: String,
         in threadId: String,
-        by caller: AuthenticatedUser,
+        by caller: ChatCaller,
         content: String?,
         metadata: [String: String]?
     ) async throws {
@@ -284,12 +291,12 @@ public struct ChatService: Sendable {
             content: content,
             metadata: metadata,
             at: now,
-            guard: ChatGuard(participant: caller.user.rawId, messageSender: caller.user.rawId),
+            guard: ChatGuard(participant: caller.rawId, messageSender: caller.rawId),
             event: event(.chatMessageEdited, threadId, caller, now, ["messageId": messageId])
         )
     }
 
-    public func deleteMessage(_ messageId: String, in threadId: String, by caller: AuthenticatedUser) async throws {
+    public func deleteMessage(_ messageId: String, in threadId: String, by caller: ChatCaller) async throws {
         try ChatPermissions.require(.read, caller)
         try limit(.sendMessage, key: threadId)
         let message = try await message(messageId, in: threadId, for: caller)
@@ -299,17 +306,17 @@ public struct ChatService: Sendable {
             messageId,
             in: threadId,
             at: now,
-            guard: ChatGuard(participant: caller.user.rawId, messageSender: caller.user.rawId),
+            guard: ChatGuard(participant: caller.rawId, messageSender: caller.rawId),
             event: event(.chatMessageDeleted, threadId, caller, now, ["messageId": messageId])
         )
     }
 
     // MARK: Typing and read receipts
 
-    public func sendTypingNotification(in threadId: String, by caller: AuthenticatedUser, senderDisplayName: String?) async throws {
+    public func sendTypingNotification(in threadId: String, by caller: ChatCaller, senderDisplayName: String?) async throws {
         try ChatPermissions.require(.read, caller)
         try Self.validateDisplayName(senderDisplayName)
-        try limit(.typingPerUser, key: "\(threadId)|\(caller.user.rawId)")
+        try limit(.typingPerUser, key: "\(threadId)|\(caller.rawId)")
         try limit(.typingPerThread, key: threadId)
         _ = try await access(threadId, caller)
         try await requireSmallThread(threadId)
@@ -318,28 +325,28 @@ public struct ChatService: Sendable {
         ephemeral.publish(event(.chatTypingIndicatorReceived, threadId, caller, clock.now(), data))
     }
 
-    public func sendReadReceipt(for messageId: String, in threadId: String, by caller: AuthenticatedUser) async throws {
+    public func sendReadReceipt(for messageId: String, in threadId: String, by caller: ChatCaller) async throws {
         try ChatPermissions.require(.read, caller)
-        try limit(.sendReadReceipt, key: "\(threadId)|\(caller.user.rawId)")
+        try limit(.sendReadReceipt, key: "\(threadId)|\(caller.rawId)")
         _ = try await message(messageId, in: threadId, for: caller)
         try await requireSmallThread(threadId)
         let now = clock.now()
         try await store.recordReadReceipt(
-            ChatReadReceipt(senderRawId: caller.user.rawId, messageId: messageId, readAt: now),
+            ChatReadReceipt(senderRawId: caller.rawId, messageId: messageId, readAt: now),
             in: threadId,
-            guard: ChatGuard(participant: caller.user.rawId),
+            guard: ChatGuard(participant: caller.rawId),
             event: event(.chatReadReceiptReceived, threadId, caller, now, ["messageId": messageId])
         )
     }
 
     public func readReceipts(
         in threadId: String,
-        for caller: AuthenticatedUser,
+        for caller: ChatCaller,
         skip: Int?,
         pageSize: Int?
     ) async throws -> Page<ChatReadReceipt, Int> {
         try ChatPermissions.require(.read, caller)
-        try limit(.getReadReceipts, key: "\(threadId)|\(caller.user.rawId)")
+        try limit(.getReadReceipts, key: "\(threadId)|\(caller.rawId)")
         _ = try await access(threadId, caller)
         let offset = try Self.skip(skip)
         let size = try Self.pageSize(pageSize)
@@ -354,18 +361,21 @@ public struct ChatService: Sendable {
 
     /// The live thread and the caller's membership: 404 for a thread that does not exist, is
     /// deleted or belongs to another resource; 403 for a thread the caller is not in.
-    private func access(_ threadId: String, _ caller: AuthenticatedUser) async throws -> (thread: ChatThread, participant: ChatParticipant) {
-        guard let thread = try await store.thread(id: threadId), thread.resourceId == caller.user.resourceId, thread.deletedAt == nil else {
+    private func access(_ threadId: String, _ caller: ChatCaller) async throws -> (thread: ChatThread, participant: ChatParticipant) {
+        // An app user never learns of another resource's threads; participation decides the rest.
+        guard let thread = try await store.thread(id: threadId), thread.deletedAt == nil,
+            caller.resourceId == nil || thread.resourceId == caller.resourceId
+        else {
             throw Self.threadNotFound(threadId)
         }
-        guard let participant = try await store.participant(caller.user.rawId, in: threadId) else {
+        guard let participant = try await store.participant(caller.rawId, in: threadId) else {
             throw ChatPermissions.notParticipant()
         }
         return (thread, participant)
     }
 
     /// Runs a guarded write; when its guard fails, explains why as ``access(_:_:)`` would.
-    private func withThreadErrors<T>(_ threadId: String, _ caller: AuthenticatedUser, _ write: () async throws -> T) async throws -> T {
+    private func withThreadErrors<T>(_ threadId: String, _ caller: ChatCaller, _ write: () async throws -> T) async throws -> T {
         do {
             return try await write()
         } catch let error as ParleyError where error.code == .forbidden || error.code == .notFound {
@@ -385,49 +395,93 @@ public struct ChatService: Sendable {
         }
     }
 
-    /// Splits requested participants into those that may join and those that may not.
-    private func partition(_ participants: [ChatParticipant], for caller: AuthenticatedUser) async throws -> ([ChatParticipant], [InvalidParticipant])
-    {
-        var valid: [ChatParticipant] = []
-        var invalid: [InvalidParticipant] = []
-        for participant in participants {
+    /// Splits requested participants into those that may join and those that may not, and
+    /// says which resource the thread belongs to.
+    ///
+    /// - App users join threads of their own resource. Org users may add them only under the
+    ///   `extended` profile (rule C1), and a thread holds app users of one resource only.
+    /// - Teams users must exist; an org caller adds people of its own tenant; and wherever the
+    ///   thread has app users (a resource), each Teams user must pass the interop gate for it.
+    /// - Parameters:
+    ///   - threadResource: the thread's resource, if it has one.
+    ///   - fixed: whether the thread exists already (its resource cannot be chosen by the batch).
+    private func partition(
+        _ participants: [ChatParticipant],
+        by caller: ChatCaller,
+        threadResource: UUID?,
+        fixed: Bool = false
+    ) async throws -> (valid: [ChatParticipant], invalid: [InvalidParticipant], resource: UUID?) {
+        var resource = threadResource
+        var decisions: [Int: ParticipantDecision] = [:]
+        var teamsUsers: [(Int, ChatParticipant, OrgUser)] = []
+
+        for (index, participant) in participants.enumerated() {
             try Self.validateDisplayName(participant.displayName)
+            func refuse(_ code: String, _ message: String, _ detail: String? = nil) {
+                decisions[index] = .refuse(InvalidParticipant(rawId: participant.rawId, code: code, message: message, detailCode: detail))
+            }
             switch CommunicationIdentifier(rawId: participant.rawId) {
             case .communicationUser:
-                if let user = try await store.user(rawId: participant.rawId), user.resourceId == caller.user.resourceId {
-                    valid.append(participant)
-                } else {
-                    invalid.append(InvalidParticipant(rawId: participant.rawId, code: "403", message: "Permissions check failed"))
+                if caller.tenantId != nil, profile == .faithful {
+                    let error = InteropRules.orgUsersCannotAddAppUsers()
+                    refuse("403", error.message, error.wireCode)
+                    continue
                 }
+                guard let user = try await store.user(rawId: participant.rawId), resource == nil && !fixed || user.resourceId == resource else {
+                    refuse("403", "Permissions check failed")
+                    continue
+                }
+                resource = user.resourceId
+                decisions[index] = .join(participant)
             case .microsoftTeamsUser(let userId, false, .public):
                 guard let id = UUID(uuidString: userId), let person = try await store.orgUser(id: id) else {
-                    invalid.append(InvalidParticipant(rawId: participant.rawId, code: "404", message: "No Teams user has this object id."))
+                    refuse("404", "No Teams user has this object id.")
                     continue
                 }
-                if let denial = try await InteropGate.denial(resource: caller.user.resourceId, user: person, store: store, purpose: .chat) {
-                    let error = InteropGate.error(for: denial, user: person)
-                    invalid.append(InvalidParticipant(rawId: participant.rawId, code: "403", message: error.message, detailCode: error.wireCode))
+                if let tenant = caller.tenantId, person.tenantId != tenant {
+                    refuse("403", "Chats across organizations are not supported.")
                     continue
                 }
-                var member = participant
-                member.rawId = person.rawId  // canonical (lower-case) form
-                member.displayName = participant.displayName ?? person.displayName
-                valid.append(member)
+                teamsUsers.append((index, participant, person))
             case .microsoftTeamsUser, .microsoftTeamsApp:
-                invalid.append(
-                    InvalidParticipant(
-                        rawId: participant.rawId,
-                        code: "403",
-                        message: "Only Teams users of the public cloud can join chats with app users."
-                    )
-                )
+                refuse("403", "Only Teams users of the public cloud can join chats with app users.")
             case .phoneNumber, .unknown:
-                invalid.append(
-                    InvalidParticipant(rawId: participant.rawId, code: "400", message: "This kind of identifier cannot join a chat thread.")
-                )
+                refuse("400", "This kind of identifier cannot join a chat thread.")
             }
         }
-        return (valid, invalid)
+        for (index, participant, person) in teamsUsers {
+            if let resource, let denial = try await InteropGate.denial(resource: resource, user: person, store: store, purpose: .chat) {
+                let error = InteropGate.error(for: denial, user: person)
+                decisions[index] = .refuse(
+                    InvalidParticipant(rawId: participant.rawId, code: "403", message: error.message, detailCode: error.wireCode)
+                )
+                continue
+            }
+            var member = participant
+            member.rawId = person.rawId  // canonical (lower-case) form
+            member.displayName = participant.displayName ?? person.displayName
+            decisions[index] = .join(member)
+        }
+        var valid: [ChatParticipant] = []
+        var invalid: [InvalidParticipant] = []
+        for index in participants.indices {
+            switch decisions[index] {
+            case .join(let participant): valid.append(participant)
+            case .refuse(let refusal): invalid.append(refusal)
+            case nil: break
+            }
+        }
+        return (valid, invalid, resource)
+    }
+
+    /// Throws the gate's denial when the org user `rawId` may not meet app users of `resource`.
+    private func requireInterop(_ rawId: String, resource: UUID) async throws {
+        guard case .microsoftTeamsUser(let userId, _, _) = CommunicationIdentifier(rawId: rawId), let id = UUID(uuidString: userId),
+            let person = try await store.orgUser(id: id)
+        else { return }
+        if let denial = try await InteropGate.denial(resource: resource, user: person, store: store, purpose: .chat) {
+            throw InteropGate.error(for: denial, user: person)
+        }
     }
 
     private func limit(_ operation: ChatOperation, key: String) throws(ParleyError) {
@@ -440,13 +494,13 @@ public struct ChatService: Sendable {
     private func event(
         _ kind: DomainEvent.Kind,
         _ threadId: String,
-        _ caller: AuthenticatedUser,
+        _ caller: ChatCaller,
         _ now: Date,
         _ data: [String: String] = [:]
     ) -> DomainEvent {
         var data = data
-        data["initiator"] = caller.user.rawId
-        return DomainEvent(kind: kind, resourceId: caller.user.resourceId.uuidString.lowercased(), subject: threadId, occurredAt: now, data: data)
+        data["initiator"] = caller.rawId
+        return DomainEvent(kind: kind, resourceId: caller.homeKey, subject: threadId, occurredAt: now, data: data)
     }
 
     // MARK: Validation
@@ -530,6 +584,12 @@ public struct ChatService: Sendable {
     static func messageNotFound(_ messageId: String) -> ParleyError {
         ParleyError(.notFound, "Message '\(messageId)' was not found.", target: "chatMessageId")
     }
+}
+
+/// Whether a requested participant joins, or why not.
+private enum ParticipantDecision {
+    case join(ChatParticipant)
+    case refuse(InvalidParticipant)
 }
 
 /// A page of results and where the next one starts (nil on the last page).

@@ -4,7 +4,11 @@ import Foundation
 public struct ChatThread: Sendable, Equatable {
     /// `19:<32 hex>@thread.v2`
     public var id: String
-    public var resourceId: UUID
+    /// The communication resource whose app users may be in the thread; nil for a chat among
+    /// organization users only.
+    public var resourceId: UUID?
+    /// The tenant of the organization user who created it (nil when an app user did).
+    public var tenantId: UUID?
     public var topic: String
     /// The raw id of the creator.
     public var createdBy: String
@@ -14,9 +18,19 @@ public struct ChatThread: Sendable, Equatable {
     /// Set once the thread is deleted; a deleted thread keeps only its listing entry.
     public var deletedAt: Date?
 
-    public init(id: String, resourceId: UUID, topic: String, createdBy: String, createdAt: Date, lastMessageAt: Date, deletedAt: Date? = nil) {
+    public init(
+        id: String,
+        resourceId: UUID?,
+        tenantId: UUID? = nil,
+        topic: String,
+        createdBy: String,
+        createdAt: Date,
+        lastMessageAt: Date,
+        deletedAt: Date? = nil
+    ) {
         self.id = id
         self.resourceId = resourceId
+        self.tenantId = tenantId
         self.topic = topic
         self.createdBy = createdBy
         self.createdAt = createdAt

@@ -21,7 +21,7 @@ public protocol ChatStore: Sendable {
     func updateTopic(_ threadId: String, topic: String, message: ChatMessageDraft, at time: Date, guard: ChatGuard, event: DomainEvent) async throws
 
     /// Threads `rawId` participates in (deleted ones included), most recently active first.
-    func threads(of rawId: String, resourceId: UUID, activeSince: Date?, after cursor: ThreadCursor?, limit: Int) async throws -> [ChatThread]
+    func threads(of rawId: String, activeSince: Date?, after cursor: ThreadCursor?, limit: Int) async throws -> [ChatThread]
 
     func participant(_ rawId: String, in threadId: String) async throws -> ChatParticipant?
     func participants(in threadId: String, offset: Int, limit: Int) async throws -> [ChatParticipant]

@@ -36,7 +36,7 @@ struct ChatController {
         var request = request
         let body = try await require(WireIO.decode(CreateChatThreadRequest.self, from: &request, limit: maxBodyBytes))
         let (thread, invalid) = try await chat.createThread(
-            by: try context.requireUser(),
+            by: try context.requireUser().chatCaller,
             topic: body.topic,
             participants: try (body.participants ?? []).map(ChatWire.participant),
             idempotencyKey: request.headers[HTTPField.Name("repeatability-request-id")!]
@@ -55,7 +55,7 @@ struct ChatController {
         let startTime = try ChatWire.time(query.get("startTime"), field: "startTime")
         let pageSize = try ChatWire.int(query.get("maxPageSize"), field: "maxPageSize")
         let page = try await chat.threads(
-            for: try context.requireUser(),
+            for: try context.requireUser().chatCaller,
             startTime: startTime,
             after: try query.get("syncState").map(ChatWire.threadCursor),
             pageSize: pageSize
@@ -67,18 +67,18 @@ struct ChatController {
     }
 
     @Sendable func getThread(_ request: Request, context: ParleyRequestContext) async throws -> Response {
-        try WireIO.json(ChatWire.properties(try await chat.thread(try threadId(context), for: try context.requireUser())))
+        try WireIO.json(ChatWire.properties(try await chat.thread(try threadId(context), for: try context.requireUser().chatCaller)))
     }
 
     @Sendable func updateThread(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
         let body = try await WireIO.decode(UpdateChatThreadRequest.self, from: &request, limit: maxBodyBytes)
-        try await chat.updateTopic(try threadId(context), topic: body?.topic, by: try context.requireUser())
+        try await chat.updateTopic(try threadId(context), topic: body?.topic, by: try context.requireUser().chatCaller)
         return WireIO.empty(.noContent)
     }
 
     @Sendable func deleteThread(_ request: Request, context: ParleyRequestContext) async throws -> Response {
-        try await chat.deleteThread(try threadId(context), by: try context.requireUser())
+        try await chat.deleteThread(try threadId(context), by: try context.requireUser().chatCaller)
         return WireIO.empty(.noContent)
     }
 
@@ -94,7 +94,7 @@ struct ChatController {
         }
         let message = try await chat.sendMessage(
             to: threadId,
-            by: try context.requireUser(),
+            by: try context.requireUser().chatCaller,
             type: type,
             content: body.content,
             senderDisplayName: body.senderDisplayName,
@@ -112,7 +112,7 @@ struct ChatController {
         let pageSize = try ChatWire.int(query.get("maxPageSize"), field: "maxPageSize")
         let page = try await chat.messages(
             in: threadId,
-            for: try context.requireUser(),
+            for: try context.requireUser().chatCaller,
             startTime: startTime,
             beforeSequence: try ChatWire.int(query.get("syncState"), field: "syncState").map(Int64.init),
             pageSize: pageSize
@@ -131,7 +131,7 @@ struct ChatController {
         let message = try await chat.message(
             try WireIO.pathParameter("messageId", in: context),
             in: try threadId(context),
-            for: try context.requireUser()
+            for: try context.requireUser().chatCaller
         )
         return try WireIO.json(ChatWire.message(message))
     }
@@ -142,7 +142,7 @@ struct ChatController {
         try await chat.editMessage(
             try WireIO.pathParameter("messageId", in: context),
             in: try threadId(context),
-            by: try context.requireUser(),
+            by: try context.requireUser().chatCaller,
             content: body?.content,
             metadata: body?.metadata
         )
@@ -150,7 +150,11 @@ struct ChatController {
     }
 
     @Sendable func deleteMessage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
-        try await chat.deleteMessage(try WireIO.pathParameter("messageId", in: context), in: try threadId(context), by: try context.requireUser())
+        try await chat.deleteMessage(
+            try WireIO.pathParameter("messageId", in: context),
+            in: try threadId(context),
+            by: try context.requireUser().chatCaller
+        )
         return WireIO.empty(.noContent)
     }
 
@@ -164,7 +168,7 @@ struct ChatController {
     @Sendable func changeParticipants(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
         let threadId = try threadId(context)
-        let caller = try context.requireUser()
+        let caller = try context.requireUser().chatCaller
         switch try WireIO.pathParameter("action", in: context) {
         case ":add":
             let body = try await require(WireIO.decode(AddChatParticipantsRequest.self, from: &request, limit: maxBodyBytes))
@@ -187,14 +191,18 @@ struct ChatController {
     @Sendable func sendTyping(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
         let body = try await WireIO.decode(SendTypingNotificationRequest.self, from: &request, limit: maxBodyBytes)
-        try await chat.sendTypingNotification(in: try threadId(context), by: try context.requireUser(), senderDisplayName: body?.senderDisplayName)
+        try await chat.sendTypingNotification(
+            in: try threadId(context),
+            by: try context.requireUser().chatCaller,
+            senderDisplayName: body?.senderDisplayName
+        )
         return WireIO.empty(.ok)
     }
 
     @Sendable func sendReadReceipt(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
         let body = try await require(WireIO.decode(SendReadReceiptRequest.self, from: &request, limit: maxBodyBytes))
-        try await chat.sendReadReceipt(for: body.chatMessageId, in: try threadId(context), by: try context.requireUser())
+        try await chat.sendReadReceipt(for: body.chatMessageId, in: try threadId(context), by: try context.requireUser().chatCaller)
         return WireIO.empty(.ok)
     }
 
@@ -209,13 +217,13 @@ struct ChatController {
         _ request: Request,
         _ context: ParleyRequestContext,
         segment: String,
-        load: (String, AuthenticatedUser, Int?, Int?) async throws -> Page<Item, Int>,
+        load: (String, ChatCaller, Int?, Int?) async throws -> Page<Item, Int>,
         render: (Item) -> Model
     ) async throws -> Response {
         let query = request.uri.queryParameters
         let threadId = try threadId(context)
         let pageSize = try ChatWire.int(query.get("maxPageSize"), field: "maxPageSize")
-        let page = try await load(threadId, try context.requireUser(), try ChatWire.int(query.get("skip"), field: "skip"), pageSize)
+        let page = try await load(threadId, try context.requireUser().chatCaller, try ChatWire.int(query.get("skip"), field: "skip"), pageSize)
         let next = page.next.map { skip in
             nextLink(
                 "chat/threads/\(ChatWire.escape(threadId))/\(segment)",
