@@ -210,3 +210,43 @@ def bob(new_chat_user) -> support.ChatUser:
 @pytest.fixture
 def carol(new_chat_user) -> support.ChatUser:
     return new_chat_user()
+
+
+# ---- Organizations (Entra-shaped sign-in, Graph-shaped directory) -------------------------
+
+@pytest.fixture(scope="session")
+def org_maker(http, admin_headers):
+    """Session-wide factory behind `new_org`: `POST /admin/tenants` with a unique domain."""
+
+    def make(display_name: str = "Contoso") -> support.Org:
+        domain = f"org{uuid.uuid4().hex[:10]}.example"
+        resp = http.post("/admin/tenants", headers=admin_headers, json={"displayName": display_name, "domain": domain})
+        assert resp.status_code == 201, support.describe(resp)
+        tenant = resp.json()
+        for field in ("id", "domain"):
+            assert field in tenant, f"created tenant lacks {field!r}: {tenant!r}"
+        assert support.GUID_RE.match(tenant["id"]), f"tenant id is not a GUID: {tenant!r}"
+        assert tenant["domain"].lower() == domain, tenant
+        return support.Org(http, admin_headers, tenant)
+
+    return make
+
+
+@pytest.fixture
+def new_org(org_maker):
+    """Factory: a fresh tenant (`support.Org`); `new_org("Fabrikam")` names it."""
+    return org_maker
+
+
+@pytest.fixture
+def org(new_org) -> support.Org:
+    return new_org()
+
+
+@pytest.fixture
+def msal_http(base_url):
+    """MSAL `http_client` for the password flow (see `support.DefaultPortSession`), closed after
+    the test."""
+    session = support.DefaultPortSession(base_url)
+    yield session
+    session.close()

@@ -365,3 +365,219 @@ def wait_past(dt: datetime, margin: float = 1.2) -> None:
     strictly after `dt` even when the server renders whole seconds (real ACS does)."""
     delay = dt.timestamp() + margin - time.time()
     time.sleep(max(margin, delay))
+
+
+# --------------------------------------------------------------------------------------------
+# Organizations: Entra-shaped sign-in and the Graph-shaped directory
+# --------------------------------------------------------------------------------------------
+#
+# A tenant, its people and its app registrations are made through Parley's operator API; sign-in
+# goes through the OAuth token endpoint (raw `requests` or MSAL Python, unmodified), and the
+# directory is read with plain `requests` the way a Graph REST caller does.
+
+GRAPH_AUDIENCE = "https://graph.microsoft.com"
+GRAPH_DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
+# What MSAL sends for `scopes=["User.Read"]` (it adds the OIDC scopes itself).
+USER_SCOPE = "User.Read openid profile offline_access"
+PASSWORD = "Correct-Horse-7"
+# The Graph v1.0 default property set of a user (returned when there is no $select).
+GRAPH_USER_PROPERTIES = frozenset({
+    "businessPhones", "displayName", "givenName", "id", "jobTitle", "mail", "mobilePhone",
+    "officeLocation", "preferredLanguage", "surname", "userPrincipalName",
+})
+GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+class Org:
+    """One tenant made through `POST /admin/tenants`, with its people and apps.
+
+    `http` is conftest's `Http`; `admin` the admin headers. Every user document returned by
+    `add_user` is the operator API's answer plus the `password` it was given (None if none).
+    """
+
+    def __init__(self, http: Any, admin: Mapping[str, str], tenant: Mapping[str, Any]):
+        self.http = http
+        self.admin = dict(admin)
+        self.tenant = dict(tenant)
+        self.id: str = tenant["id"]
+        self.domain: str = tenant["domain"]
+
+    def __repr__(self) -> str:
+        return f"Org({self.id}, {self.domain})"
+
+    @property
+    def authority(self) -> str:
+        """What an application gives MSAL: `<url>/<tenant id>`."""
+        return f"{self.http.base_url}/{self.id}"
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.http.base_url}/{self.id}/v2.0"
+
+    def token_path(self, tenant: str | None = None) -> str:
+        return f"/{tenant or self.id}/oauth2/v2.0/token"
+
+    def add_user(self, display_name: str, local_part: str | None = None, password: str | None = PASSWORD) -> dict[str, Any]:
+        local = local_part or display_name.split()[0].lower()
+        body: dict[str, Any] = {"displayName": display_name, "userPrincipalName": f"{local}@{self.domain}"}
+        if password is not None:
+            body["password"] = password
+        resp = self.http.post(f"/admin/tenants/{self.id}/users", headers=self.admin, json=body)
+        assert resp.status_code == 201, describe(resp)
+        doc = resp.json()
+        for field in ("id", "rawId", "userPrincipalName", "mail"):
+            assert field in doc, f"created user lacks {field!r}: {doc!r}"
+        assert doc["userPrincipalName"].lower() == body["userPrincipalName"].lower(), doc
+        return {**doc, "password": password}
+
+    def set_password(self, user: Mapping[str, Any], password: str):
+        return self.http.put(
+            f"/admin/tenants/{self.id}/users/{user['id']}/password", headers=self.admin, json={"password": password}
+        )
+
+    def add_app(self, display_name: str = "Contoso Chat") -> dict[str, Any]:
+        resp = self.http.post(f"/admin/tenants/{self.id}/apps", headers=self.admin, json={"displayName": display_name})
+        assert resp.status_code == 201, describe(resp)
+        doc = resp.json()
+        for field in ("appId", "displayName", "clientSecret", "tenantId"):
+            assert field in doc, f"created app lacks {field!r}: {doc!r}"
+        assert doc["tenantId"] == self.id, doc
+        assert doc["displayName"] == display_name, doc
+        return doc
+
+    def token_request(self, data: Mapping[str, Any], tenant: str | None = None, **kwargs):
+        """Raw form-encoded `POST /<tenant>/oauth2/v2.0/token`."""
+        return self.http.post(self.token_path(tenant), data=dict(data), **kwargs)
+
+    def password_grant(self, user: Mapping[str, Any], app: Mapping[str, Any], password: str | None = None,
+                       scope: str = USER_SCOPE, tenant: str | None = None, **extra):
+        return self.token_request({
+            "grant_type": "password",
+            "client_id": app["appId"],
+            "username": user["userPrincipalName"],
+            "password": password if password is not None else user["password"],
+            "scope": scope,
+            "client_info": "1",
+            **extra,
+        }, tenant=tenant)
+
+    def sign_in(self, user: Mapping[str, Any], app: Mapping[str, Any], **kwargs) -> dict[str, Any]:
+        """A successful password grant's JSON body."""
+        resp = self.password_grant(user, app, **kwargs)
+        assert resp.status_code == 200, describe(resp)
+        body = resp.json()
+        assert "access_token" in body, body
+        return body
+
+    def client_credentials(self, app: Mapping[str, Any], secret: str | None = None,
+                           scope: str = GRAPH_DEFAULT_SCOPE, tenant: str | None = None):
+        return self.token_request({
+            "grant_type": "client_credentials",
+            "client_id": app["appId"],
+            "client_secret": secret if secret is not None else app["clientSecret"],
+            "scope": scope,
+        }, tenant=tenant)
+
+    def app_token(self, app: Mapping[str, Any]) -> dict[str, Any]:
+        resp = self.client_credentials(app)
+        assert resp.status_code == 200, describe(resp)
+        body = resp.json()
+        assert "access_token" in body, body
+        return body
+
+
+def oauth_error(resp, status: int | tuple[int, ...], error: str | tuple[str, ...]) -> dict[str, Any]:
+    """Assert an OAuth 2.0 error response (RFC 6749 §5.2) and return its body.
+
+    MSAL hands the JSON body to the application as its result dict, so `error` and
+    `error_description` are what a user sees.
+    """
+    statuses = (status,) if isinstance(status, int) else status
+    errors = (error,) if isinstance(error, str) else error
+    assert resp.status_code in statuses, f"expected HTTP {statuses}: {describe(resp)}"
+    assert (resp.headers.get("content-type") or "").startswith("application/json"), describe(resp)
+    body = resp.json()
+    assert body.get("error") in errors, f"expected error in {errors}: {body!r}"
+    assert isinstance(body.get("error_description"), str) and body["error_description"], body
+    assert "access_token" not in body and "id_token" not in body, body
+    return body
+
+
+def decode_client_info(value: str) -> dict[str, Any]:
+    """`client_info` is base64url JSON `{"uid": <object id>, "utid": <tenant id>}` (MSAL builds the
+    account's home_account_id `uid.utid` from it)."""
+    return json.loads(b64url_decode(value))
+
+
+def verify_jwt(token: str, jwks: Mapping[str, Any], audience: str, issuer: str) -> dict[str, Any]:
+    """Verify `token` the way a Python resource server does: PyJWT with the JWKS key whose `kid`
+    is in the token header, ES256 only, checking signature, exp/nbf/iat, aud and iss."""
+    import jwt  # PyJWT
+
+    header = jwt.get_unverified_header(token)
+    assert header.get("alg") == "ES256", header
+    keys = [k for k in jwks["keys"] if k.get("kid") == header.get("kid")]
+    assert len(keys) == 1, f"token kid {header.get('kid')!r} is not (exactly once) in the JWKS {jwks!r}"
+    key = jwt.PyJWK(keys[0]).key
+    return jwt.decode(token, key=key, algorithms=["ES256"], audience=audience, issuer=issuer, leeway=60)
+
+
+def odata_query(**params: Any) -> str:
+    """`?$filter=...&$top=...` (`filter="..."` -> `$filter=...`): each value percent-encoded in
+    full (spaces as %20, quotes as %27, parentheses as %28/%29, `@` as %40), as the Graph SDKs'
+    URI templates send them. Booleans are written `true`/`false`."""
+    if not params:
+        return ""
+
+    def text(v: Any) -> str:
+        return ("true" if v else "false") if isinstance(v, bool) else str(v)
+
+    return "?" + "&".join(f"${k}={quote(text(v), safe='')}" for k, v in params.items())
+
+
+def graph_error(resp, status: int, code: str | None = None) -> Mapping[str, Any]:
+    """Assert a Graph error: the status and `{"error": {"code", "message"}}` (and the code)."""
+    assert resp.status_code == status, f"expected HTTP {status}: {describe(resp)}"
+    err = error_envelope(resp.json())
+    if code is not None:
+        assert err["code"] == code, f"expected Graph error code {code!r}: {describe(resp)}"
+    return err
+
+
+class DefaultPortSession:
+    """MSAL's `http_client` for the password flow against a server on a non-default port.
+
+    Before a username/password (ROPC) request, MSAL 1.39.0 asks the authority's host for the
+    user's realm: `GET https://{hostname}/common/userrealm/{upn}?api-version=1.0`, built from
+    `urlparse(authority).hostname`, which drops the port (msal/authority.py,
+    `Authority.user_realm_discovery`). Against Entra (port 443) that is right; against a server on
+    `https://127.0.0.1:PORT` it would go to port 443 and fail with a connection error before the
+    token request. A Parley deployed on 443 needs nothing; here this session puts the port back,
+    i.e. behaves like a port forward 443 -> PORT. Every other URL (discovery, token endpoint) is
+    left alone. It is a plain `requests.Session` otherwise (TLS trust from REQUESTS_CA_BUNDLE).
+    MSAL accepts any such object through its documented `http_client=` parameter.
+    """
+
+    def __init__(self, base_url: str):
+        import requests
+
+        parts = urlsplit(base_url)
+        self._default = f"https://{parts.hostname}/"
+        self._actual = f"{parts.scheme}://{parts.netloc}/"
+        self._session = requests.Session()
+
+    def _url(self, url: str) -> str:
+        if url.startswith(self._default) and self._default != self._actual:
+            return self._actual + url[len(self._default):]
+        return url
+
+    def get(self, url: str, **kwargs):
+        kwargs.setdefault("timeout", HTTP_TIMEOUT)
+        return self._session.get(self._url(url), **kwargs)
+
+    def post(self, url: str, **kwargs):
+        kwargs.setdefault("timeout", HTTP_TIMEOUT)
+        return self._session.post(self._url(url), **kwargs)
+
+    def close(self) -> None:
+        self._session.close()

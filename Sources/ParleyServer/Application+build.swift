@@ -91,8 +91,10 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint) -> Ro
         .addRoutes(to: admin)
 
     OAuthController(signIn: environment.orgSignIn, configuration: configuration, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: router)
-    GraphUsersController(directory: environment.directory, endpoint: endpoint)
-        .addRoutes(to: router.group("v1.0").add(middleware: OrgTokenMiddleware(signIn: environment.orgSignIn)))
+    let graph = router.group("v1.0").add(middleware: OrgTokenMiddleware(signIn: environment.orgSignIn))
+    GraphUsersController(directory: environment.directory, endpoint: endpoint).addRoutes(to: graph)
+    GraphChatsController(chat: environment.chat, directory: environment.directory, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
+        .addRoutes(to: graph)
     return router
 }
 

@@ -153,3 +153,22 @@ public struct PasswordSetRequest: Codable, Sendable {
     public var password: String
     public init(password: String) { self.password = password }
 }
+
+/// `GET /common/userrealm/{user}` (what MSAL checks before a password grant).
+public struct UserRealm: Codable, Sendable, Equatable {
+    public var ver: String
+    public var accountType: String
+    public var domainName: String
+
+    enum CodingKeys: String, CodingKey {
+        case ver
+        case accountType = "account_type"
+        case domainName = "domain_name"
+    }
+
+    public init(ver: String, accountType: String, domainName: String) {
+        self.ver = ver
+        self.accountType = accountType
+        self.domainName = domainName
+    }
+}

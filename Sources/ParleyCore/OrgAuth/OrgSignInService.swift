@@ -88,10 +88,9 @@ public struct OrgSignInService: Sendable {
 
     /// The client-credentials grant.
     public func signIn(tenant: Tenant, clientId: String, clientSecret: String, issuer: String) async throws -> OrgTokens {
-        guard let id = UUID(uuidString: clientId), let (app, secretHash) = try await store.app(id: id), app.tenantId == tenant.id,
-            Self.secretHash(clientSecret) == secretHash
-        else {
-            throw OAuthError.invalidClient("AADSTS7000215: Invalid client secret provided, or the application is not registered in this tenant.")
+        let app = try await registeredApp(clientId, in: tenant)
+        guard let (_, secretHash) = try await store.app(id: app.appId), Self.secretHash(clientSecret) == secretHash else {
+            throw OAuthError.invalidClient("AADSTS7000215: Invalid client secret provided.")
         }
         let iat = Int(clock.now().timeIntervalSince1970)
         let appId = app.appId.uuidString.lowercased()

@@ -33,7 +33,7 @@ struct GraphUsersController {
 
     @Sendable func list(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let principal = try context.requireOrgPrincipal()
-        let query = request.uri.queryParameters
+        let query = GraphQuery(request)
         let filter = try query.get("$filter").map(GraphFilter.parse)
         let select = try Self.select(request)
         let wantsCount = query.get("$count")?.lowercased() == "true"
@@ -103,7 +103,7 @@ struct GraphUsersController {
 
     /// The `$select`ed property names, or nil for the default set.
     private static func select(_ request: Request) throws -> [String]? {
-        guard let text = request.uri.queryParameters.get("$select") else { return nil }
+        guard let text = GraphQuery(request).get("$select") else { return nil }
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let known = defaultProperties + ["accountEnabled", "userType"]
         return try names.map { name in

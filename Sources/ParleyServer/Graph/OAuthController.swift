@@ -15,6 +15,15 @@ struct OAuthController {
         router.get("{tenant}/v2.0/.well-known/openid-configuration", use: discovery)
         router.get("{tenant}/discovery/v2.0/keys", use: keys)
         router.post("{tenant}/oauth2/v2.0/token", use: token)
+        router.get("common/userrealm/{user}", use: userRealm)
+    }
+
+    /// MSAL asks whether a user's domain is federated before the password grant; Parley's
+    /// organizations are all managed (their passwords live here).
+    @Sendable func userRealm(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let user = try WireIO.pathParameter("user", in: context)
+        let domain = user.split(separator: "@").last.map(String.init) ?? user
+        return try WireIO.json(UserRealm(ver: "1.0", accountType: "Managed", domainName: domain))
     }
 
     @Sendable func discovery(_ request: Request, context: ParleyRequestContext) async throws -> Response {
@@ -52,52 +61,47 @@ struct OAuthController {
         return try WireIO.json(JSONWebKeySet(keys: [key]))
     }
 
-    /// `POST …/oauth2/v2.0/token`: the password and client-credentials grants. Errors are OAuth's
-    /// `{"error", "error_description"}`, as OAuth clients expect.
+    /// `POST …/oauth2/v2.0/token`: the password and client-credentials grants. Errors
+    /// (``OAuthError``) render as OAuth's `{"error", "error_description"}`.
     @Sendable func token(_ request: Request, context: ParleyRequestContext) async throws -> Response {
-        do {
-            var request = request
-            let form = FormBody.parse(try await WireIO.body(of: &request, limit: maxBodyBytes))
-            let tenant = try await signIn.tenant(named: try WireIO.pathParameter("tenant", in: context))
-            let issuer = baseURL(request) + tenant.id.uuidString.lowercased() + "/v2.0"
-            let basic = Self.basicCredentials(request)
-            guard let clientId = form["client_id"] ?? basic?.id else {
-                throw OAuthError.invalidRequest("AADSTS900144: The request body must contain the following parameter: 'client_id'.")
-            }
-            let tokens: OrgTokens
-            switch form["grant_type"] {
-            case "password":
-                guard let username = form["username"], let password = form["password"] else {
-                    throw OAuthError.invalidRequest("AADSTS900144: The request body must contain 'username' and 'password'.")
-                }
-                tokens = try await signIn.signIn(tenant: tenant, clientId: clientId, username: username, password: password, issuer: issuer)
-            case "client_credentials":
-                guard let secret = form["client_secret"] ?? basic?.secret else {
-                    throw OAuthError.invalidClient("AADSTS7000218: The request body must contain 'client_assertion' or 'client_secret'.")
-                }
-                tokens = try await signIn.signIn(tenant: tenant, clientId: clientId, clientSecret: secret, issuer: issuer)
-            case let other:
-                throw OAuthError.unsupportedGrantType("AADSTS70003: The app requested an unsupported grant type '\(other ?? "")'.")
-            }
-            var body = TokenResponse(
-                tokenType: "Bearer",
-                scope: tokens.scope,
-                expiresIn: tokens.expiresIn,
-                extExpiresIn: tokens.expiresIn,
-                accessToken: tokens.accessToken,
-                idToken: tokens.idToken
-            )
-            if form["client_info"] == "1", tokens.idToken != nil {
-                let info = try ParleyJSON.encoder().encode(["uid": tokens.subject, "utid": tokens.tenantId])
-                body.clientInfo = Self.base64URL(info)
-            }
-            var response = try WireIO.json(body)
-            response.headers[.cacheControl] = "no-store"
-            return response
-        } catch let error as OAuthError {
-            let status: HTTPResponse.Status = error.status == 401 ? .unauthorized : .badRequest
-            return try WireIO.json(OAuthErrorResponse(error: error.error, errorDescription: error.description), status: status)
+        var request = request
+        let form = FormBody.parse(try await WireIO.body(of: &request, limit: maxBodyBytes))
+        let tenant = try await signIn.tenant(named: try WireIO.pathParameter("tenant", in: context))
+        let issuer = baseURL(request) + tenant.id.uuidString.lowercased() + "/v2.0"
+        let basic = Self.basicCredentials(request)
+        guard let clientId = form["client_id"] ?? basic?.id else {
+            throw OAuthError.invalidRequest("AADSTS900144: The request body must contain the following parameter: 'client_id'.")
         }
+        let tokens: OrgTokens
+        switch form["grant_type"] {
+        case "password":
+            guard let username = form["username"], let password = form["password"] else {
+                throw OAuthError.invalidRequest("AADSTS900144: The request body must contain 'username' and 'password'.")
+            }
+            tokens = try await signIn.signIn(tenant: tenant, clientId: clientId, username: username, password: password, issuer: issuer)
+        case "client_credentials":
+            guard let secret = form["client_secret"] ?? basic?.secret else {
+                throw OAuthError.invalidClient("AADSTS7000218: The request body must contain 'client_assertion' or 'client_secret'.")
+            }
+            tokens = try await signIn.signIn(tenant: tenant, clientId: clientId, clientSecret: secret, issuer: issuer)
+        case let other:
+            throw OAuthError.unsupportedGrantType("AADSTS70003: The app requested an unsupported grant type '\(other ?? "")'.")
+        }
+        var body = TokenResponse(
+            tokenType: "Bearer",
+            scope: tokens.scope,
+            expiresIn: tokens.expiresIn,
+            extExpiresIn: tokens.expiresIn,
+            accessToken: tokens.accessToken,
+            idToken: tokens.idToken
+        )
+        if form["client_info"] == "1", tokens.idToken != nil {
+            let info = try ParleyJSON.encoder().encode(["uid": tokens.subject, "utid": tokens.tenantId])
+            body.clientInfo = Self.base64URL(info)
+        }
+        var response = try WireIO.json(body)
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 
     /// `scheme://host:port/` as this request reached the server, so issuer and endpoints match

@@ -17,6 +17,10 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
                 context.logger.error("internal error", metadata: ["error.message": "\(error.message)"])
             }
             return Self.response(for: error)
+        } catch let error as OAuthError {
+            // The sign-in endpoints answer as OAuth 2.0 does (RFC 6749 §5.2).
+            let body = OAuthErrorResponse(error: error.error, errorDescription: error.description)
+            return (try? WireIO.json(body, status: error.status == 401 ? .unauthorized : .badRequest)) ?? WireIO.empty(.badRequest)
         } catch let error as any HTTPResponseError {
             let status = error.status
             let code = status == .notFound ? "NotFound" : status.reasonPhrase.replacingOccurrences(of: " ", with: "")

@@ -1,0 +1,372 @@
+import Foundation
+import Hummingbird
+import ParleyAPI
+import ParleyCore
+
+/// The Graph-shaped chat API for people of an organization, over the same threads app users
+/// reach through the ACS Chat API: one thread id, one history, the same rules.
+struct GraphChatsController {
+    static let maxTop = 50
+
+    let chat: ChatService
+    let directory: DirectoryService
+    let endpoint: ServerEndpoint
+    let maxBodyBytes: Int
+
+    func addRoutes(to group: RouterGroup<ParleyRequestContext>) {
+        group.get("me/chats", use: listChats)
+        group.post("chats", use: createChat)
+        group.get("chats/{chatId}", use: getChat)
+        group.get("chats/{chatId}/members", use: listMembers)
+        group.post("chats/{chatId}/members", use: addMember)
+        group.delete("chats/{chatId}/members/{membershipId}", use: removeMember)
+        group.get("chats/{chatId}/messages", use: listMessages)
+        group.post("chats/{chatId}/messages", use: sendMessage)
+        group.get("chats/{chatId}/messages/{messageId}", use: getMessage)
+        group.patch("chats/{chatId}/messages/{messageId}", use: editMessage)
+        group.post("chats/{chatId}/messages/{messageId}/softDelete", use: softDelete)
+        group.post("chats/{chatId}/markChatReadForUser", use: markRead)
+        group.post("chats/{chatId}/sendTypingIndicator", use: sendTyping)
+    }
+
+    // MARK: Chats
+
+    @Sendable func listChats(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, _) = try callerOf(context)
+        let top = try Self.top(request)
+        let cursor = try GraphQuery(request).get("$skiptoken").map(ChatWire.threadCursor)
+        let page = try await chat.threads(for: caller, startTime: nil, after: cursor, pageSize: top)
+        let live = page.items.filter { $0.deletedAt == nil }
+        var chats: [GraphChat] = []
+        for thread in live { chats.append(try await model(thread, caller)) }
+        let next = page.next.map { endpoint.url + "v1.0/me/chats?$skiptoken=\(ChatWire.encode($0))" + (top.map { "&$top=\($0)" } ?? "") }
+        return try WireIO.json(GraphCollection(context: endpoint.url + "v1.0/$metadata#chats", value: chats, nextLink: next))
+    }
+
+    @Sendable func getChat(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, _) = try callerOf(context)
+        return try WireIO.json(try await model(try await chat.thread(try chatId(context), for: caller), caller))
+    }
+
+    @Sendable func createChat(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, person) = try callerOf(context)
+        var request = request
+        guard let body = try await WireIO.decode(GraphCreateChatRequest.self, from: &request, limit: maxBodyBytes) else {
+            throw ParleyError(.badRequest, wireCode: "BadRequest", "The request needs a JSON body.")
+        }
+        let members = try body.members.map(Self.participant)
+        guard members.contains(where: { $0.rawId == caller.rawId }) else {
+            throw ParleyError(.badRequest, wireCode: "BadRequest", "The members of a new chat must include the caller.", target: "members")
+        }
+        switch body.chatType {
+        case "oneOnOne" where members.count == 2 && body.topic == nil: break
+        case "oneOnOne": throw ParleyError(.badRequest, wireCode: "BadRequest", "A oneOnOne chat has exactly two members and no topic.")
+        case "group": break
+        default: throw ParleyError(.badRequest, wireCode: "BadRequest", "chatType must be 'oneOnOne' or 'group'.", target: "chatType")
+        }
+        let others = members.filter { $0.rawId != caller.rawId }
+        let (thread, invalid) = try await chat.createThread(by: caller, topic: body.topic ?? "", participants: others, idempotencyKey: nil)
+        if let refusal = invalid.first {
+            // Graph creates all or nothing; the thread exists, so undo it before refusing.
+            try await chat.deleteThread(thread.id, by: caller)
+            throw Self.error(refusal)
+        }
+        _ = person
+        return try WireIO.json(try await model(thread, caller), status: .created)
+    }
+
+    // MARK: Members
+
+    @Sendable func listMembers(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, _) = try callerOf(context)
+        let chatId = try chatId(context)
+        let thread = try await chat.thread(chatId, for: caller)
+        var members: [GraphConversationMember] = []
+        var skip = 0
+        while true {
+            let page = try await chat.participants(in: chatId, for: caller, skip: skip, pageSize: ChatLimits.maxPageSize)
+            for participant in page.items { members.append(try await member(participant, thread, caller)) }
+            guard let next = page.next else { break }
+            skip = next
+        }
+        return try WireIO.json(GraphCollection(context: endpoint.url + "v1.0/$metadata#chats('\(chatId)')/members", value: members))
+    }
+
+    @Sendable func addMember(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, _) = try callerOf(context)
+        var request = request
+        guard let body = try await WireIO.decode(GraphConversationMember.self, from: &request, limit: maxBodyBytes) else {
+            throw ParleyError(.badRequest, wireCode: "BadRequest", "The request needs a JSON body.")
+        }
+        let chatId = try chatId(context)
+        let participant = try Self.participant(body)
+        if let refusal = try await chat.addParticipants([participant], to: chatId, by: caller).first {
+            throw Self.error(refusal)
+        }
+        let thread = try await chat.thread(chatId, for: caller)
+        return try WireIO.json(try await member(participant, thread, caller), status: .created)
+    }
+
+    @Sendable func removeMember(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, _) = try callerOf(context)
+        guard let rawId = Self.rawId(fromMembershipId: try WireIO.pathParameter("membershipId", in: context)) else {
+            throw ParleyError(.notFound, wireCode: "NotFound", "No such membership.")
+        }
+        try await chat.removeParticipant(rawId, from: try chatId(context), by: caller)
+        return WireIO.empty(.noContent)
+    }
+
+    // MARK: Messages
+
+    @Sendable func listMessages(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, _) = try callerOf(context)
+        let chatId = try chatId(context)
+        let top = try Self.top(request)
+        let before = try ChatWire.int(GraphQuery(request).get("$skiptoken"), field: "$skiptoken").map(Int64.init)
+        let page = try await chat.messages(in: chatId, for: caller, startTime: nil, beforeSequence: before, pageSize: top ?? 20)
+        let next = page.next.map {
+            endpoint.url + "v1.0/chats/\(ChatWire.escape(chatId))/messages?$skiptoken=\($0)" + (top.map { "&$top=\($0)" } ?? "")
+        }
+        let messages = page.items.map { message(from: $0, caller) }
+        return try WireIO.json(GraphCollection(context: endpoint.url + "v1.0/$metadata#chats('\(chatId)')/messages", value: messages, nextLink: next))
+    }
+
+    @Sendable func getMessage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, _) = try callerOf(context)
+        let found = try await chat.message(try WireIO.pathParameter("messageId", in: context), in: try chatId(context), for: caller)
+        return try WireIO.json(message(from: found, caller))
+    }
+
+    @Sendable func sendMessage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, person) = try callerOf(context)
+        var request = request
+        guard let body = try await WireIO.decode(GraphSendMessageRequest.self, from: &request, limit: maxBodyBytes) else {
+            throw ParleyError(.badRequest, wireCode: "BadRequest", "The request needs a JSON body.")
+        }
+        let sent = try await chat.sendMessage(
+            to: try chatId(context),
+            by: caller,
+            type: try Self.type(body.body.contentType),
+            content: body.body.content,
+            senderDisplayName: person.displayName,
+            metadata: nil
+        )
+        return try WireIO.json(message(from: sent, caller), status: .created)
+    }
+
+    @Sendable func editMessage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, _) = try callerOf(context)
+        var request = request
+        guard let body = try await WireIO.decode(GraphSendMessageRequest.self, from: &request, limit: maxBodyBytes) else {
+            throw ParleyError(.badRequest, wireCode: "BadRequest", "The request needs a JSON body.")
+        }
+        try await chat.editMessage(
+            try WireIO.pathParameter("messageId", in: context),
+            in: try chatId(context),
+            by: caller,
+            content: body.body.content,
+            metadata: nil
+        )
+        return WireIO.empty(.noContent)
+    }
+
+    @Sendable func softDelete(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, _) = try callerOf(context)
+        try await chat.deleteMessage(try WireIO.pathParameter("messageId", in: context), in: try chatId(context), by: caller)
+        return WireIO.empty(.noContent)
+    }
+
+    /// Graph's `markChatReadForUser`: a read receipt for the newest message the caller sees.
+    @Sendable func markRead(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, _) = try callerOf(context)
+        let chatId = try chatId(context)
+        if let newest = try await chat.messages(in: chatId, for: caller, startTime: nil, beforeSequence: nil, pageSize: 1).items.first {
+            try await chat.sendReadReceipt(for: newest.id, in: chatId, by: caller)
+        }
+        return WireIO.empty(.noContent)
+    }
+
+    /// A Parley extension: Graph has no typing indicator for chats.
+    @Sendable func sendTyping(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, person) = try callerOf(context)
+        try await chat.sendTypingNotification(in: try chatId(context), by: caller, senderDisplayName: person.displayName)
+        return WireIO.empty(.noContent)
+    }
+
+    // MARK: Wire
+
+    private func callerOf(_ context: ParleyRequestContext) throws -> (ChatCaller, OrgUser) {
+        let principal = try context.requireOrgPrincipal()
+        guard let caller = principal.chatCaller, let person = principal.user else {
+            throw ParleyError(.forbidden, wireCode: "Forbidden", "Chats need a delegated (user) token; application tokens cannot chat.")
+        }
+        return (caller, person)
+    }
+
+    private func chatId(_ context: ParleyRequestContext) throws -> String {
+        try WireIO.pathParameter("chatId", in: context)
+    }
+
+    private func model(_ thread: ChatThread, _ caller: ChatCaller) async throws -> GraphChat {
+        let count = try await chat.participants(in: thread.id, for: caller, skip: nil, pageSize: 3).items.count
+        return GraphChat(
+            id: thread.id,
+            topic: thread.topic.isEmpty ? nil : thread.topic,
+            createdDateTime: WireTimestamp.rfc3339(thread.createdAt),
+            lastUpdatedDateTime: WireTimestamp.rfc3339(thread.lastMessageAt),
+            chatType: count == 2 && thread.topic.isEmpty ? "oneOnOne" : "group",
+            tenantId: (thread.tenantId ?? caller.tenantId)?.uuidString.lowercased()
+        )
+    }
+
+    private func member(_ participant: ChatParticipant, _ thread: ChatThread, _ caller: ChatCaller) async throws -> GraphConversationMember {
+        let membershipId = Self.membershipId(participant.rawId)
+        let since = WireTimestamp.rfc3339(participant.shareHistoryTime)
+        switch CommunicationIdentifier(rawId: participant.rawId) {
+        case .microsoftTeamsUser(let userId, _, _):
+            let person = try? await UUID(uuidString: userId).asyncMap { try await directory.user($0) }
+            return GraphConversationMember(
+                odataType: GraphConversationMember.aadUserType,
+                id: membershipId,
+                roles: ["owner"],
+                displayName: participant.displayName ?? person?.displayName,
+                visibleHistoryStartDateTime: since,
+                userId: userId,
+                email: person?.mail,
+                tenantId: person?.tenantId.uuidString.lowercased()
+            )
+        default:
+            return GraphConversationMember(
+                odataType: GraphConversationMember.acsUserType,
+                id: membershipId,
+                roles: ["guest"],
+                displayName: participant.displayName,
+                visibleHistoryStartDateTime: since,
+                userId: participant.rawId,
+                azureCommunicationServicesResourceId: thread.resourceId?.uuidString.lowercased()
+            )
+        }
+    }
+
+    private func message(from message: ChatMessage, _ caller: ChatCaller) -> GraphChatMessage {
+        let body: GraphItemBody
+        let messageType: String
+        switch message.type {
+        case .text, .html:
+            messageType = "message"
+            body = GraphItemBody(contentType: message.type == .html ? "html" : "text", content: message.content.message ?? "")
+        case .topicUpdated, .participantAdded, .participantRemoved:
+            messageType = "systemEventMessage"
+            body = GraphItemBody(contentType: "html", content: "<systemEventMessage/>")
+        }
+        let from = message.senderRawId.map { rawId -> GraphIdentitySet in
+            let identifier = CommunicationIdentifier(rawId: rawId)
+            if case .microsoftTeamsUser(let userId, _, _) = identifier {
+                return GraphIdentitySet(
+                    user: GraphUserIdentity(
+                        id: userId,
+                        displayName: message.senderDisplayName,
+                        userIdentityType: "aadUser",
+                        tenantId: caller.tenantId?.uuidString.lowercased()
+                    )
+                )
+            }
+            return GraphIdentitySet(
+                user: GraphUserIdentity(
+                    id: rawId,
+                    displayName: message.senderDisplayName,
+                    userIdentityType: "azureCommunicationServicesUser",
+                    tenantId: nil
+                )
+            )
+        }
+        let modified = message.deletedAt ?? message.editedAt ?? message.createdAt
+        return GraphChatMessage(
+            id: message.id,
+            etag: message.version,
+            messageType: messageType,
+            createdDateTime: WireTimestamp.rfc3339(message.createdAt),
+            lastModifiedDateTime: WireTimestamp.rfc3339(modified),
+            lastEditedDateTime: message.editedAt.map(WireTimestamp.rfc3339),
+            deletedDateTime: message.deletedAt.map(WireTimestamp.rfc3339),
+            chatId: message.threadId,
+            from: from,
+            body: message.deletedAt == nil ? body : GraphItemBody(contentType: "text", content: "")
+        )
+    }
+
+    /// A requested member as a participant: people by `user@odata.bind` or `userId` (object
+    /// id), app users by `userId` (their raw id).
+    static func participant(_ member: GraphConversationMember) throws -> ChatParticipant {
+        let history = try ChatWire.time(member.visibleHistoryStartDateTime, field: "visibleHistoryStartDateTime") ?? Date(timeIntervalSince1970: 0)
+        switch member.odataType {
+        case GraphConversationMember.acsUserType:
+            guard let rawId = member.userId, rawId.hasPrefix("8:acs:") else {
+                throw ParleyError(.badRequest, wireCode: "BadRequest", "An azureCommunicationServicesUserConversationMember needs userId '8:acs:…'.")
+            }
+            return ChatParticipant(rawId: rawId, displayName: member.displayName, shareHistoryTime: history)
+        case GraphConversationMember.aadUserType, nil:
+            guard let id = member.userId ?? member.userBind.flatMap(Self.boundUserId), let objectId = UUID(uuidString: id) else {
+                throw ParleyError(.badRequest, wireCode: "BadRequest", "A member needs 'user@odata.bind' or 'userId' with an object id.")
+            }
+            return ChatParticipant(rawId: "8:orgid:\(objectId.uuidString.lowercased())", displayName: member.displayName, shareHistoryTime: history)
+        case let other:
+            throw ParleyError(.badRequest, wireCode: "BadRequest", "Members of type '\(other ?? "")' are not supported.")
+        }
+    }
+
+    /// The id in `…/users('<id>')`.
+    private static func boundUserId(_ bind: String) -> String? {
+        guard let open = bind.range(of: "users('"), let close = bind.range(of: "')", range: open.upperBound..<bind.endIndex) else { return nil }
+        return String(bind[open.upperBound..<close.lowerBound])
+    }
+
+    private static func membershipId(_ rawId: String) -> String {
+        Data(rawId.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+            of: "=",
+            with: ""
+        )
+    }
+
+    private static func rawId(fromMembershipId id: String) -> String? {
+        var base64 = id.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64).flatMap { String(data: $0, encoding: .utf8) }
+    }
+
+    private static func type(_ contentType: String?) throws -> ChatMessageType {
+        switch contentType?.lowercased() {
+        case nil, "text": .text
+        case "html": .html
+        case let other: throw ParleyError(.badRequest, wireCode: "BadRequest", "body.contentType '\(other ?? "")' must be text or html.")
+        }
+    }
+
+    private static func top(_ request: Request) throws -> Int? {
+        try GraphQuery(request).get("$top").map { text in
+            guard let top = Int(text), (1...maxTop).contains(top) else {
+                throw ParleyError(.badRequest, wireCode: "BadRequest", "$top must be 1-\(maxTop).")
+            }
+            return top
+        }
+    }
+
+    /// A refused member as Graph's error: 403 with the rule's code.
+    private static func error(_ refusal: InvalidParticipant) -> ParleyError {
+        let code: ParleyError.Code = refusal.code == "404" ? .notFound : refusal.code == "400" ? .badRequest : .forbidden
+        return ParleyError(
+            code,
+            wireCode: refusal.detailCode ?? (code == .notFound ? "NotFound" : "Forbidden"),
+            refusal.message,
+            target: refusal.rawId
+        )
+    }
+}
+
+extension Optional {
+    /// `map` with an async transform.
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
