@@ -160,3 +160,19 @@ def test_graph_chat_errors(teams, http):
     resp = http.get("/v1.0/me/chats", headers={"Authorization": "Bearer nope"})
     assert resp.status_code == 401, support.describe(resp)
     assert resp.json()["error"]["code"] == "InvalidAuthenticationToken"
+
+
+def test_app_user_deleting_the_chat_removes_the_teams_user(alice, teams, http):
+    """Rule C3: the chat and its history disappear from the Teams side; the app side keeps its
+    deleted entry."""
+    _, person, _, headers = teams
+    chat_id = shared_thread(alice, person)
+    alice.thread(chat_id).send_message("soon gone")
+    alice.client.delete_chat_thread(chat_id)
+
+    resp = http.get("/v1.0/me/chats", headers=headers)
+    assert chat_id not in [c["id"] for c in resp.json()["value"]]
+    resp = http.get(f"/v1.0/chats/{chat_id}/messages", headers=headers)
+    assert resp.status_code in (403, 404), support.describe(resp)
+    listed = [t for t in alice.client.list_chat_threads() if t.id == chat_id]
+    assert listed and listed[0].deleted_on is not None

@@ -42,6 +42,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Enforce the service's published rate limits: 429 with Retry-After (limits.enforceRateLimits).")
     var rateLimits = false
 
+    @Option(help: "Interop profile: faithful (the real service's limitations, default) or extended (interop.profile).")
+    var interopProfile: String?
+
     @Flag(help: "Seed a demo organization (Contoso) with interop enabled for the default resource (demo).")
     var demo = false
 
@@ -94,6 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
         set("limits.enforceRateLimits", rateLimits ? .bool(true) : nil)
         set("log.level", logLevel.map { .string($0) })
         set("demo", demo ? .bool(true) : nil)
+        set("interop.profile", interopProfile.map { .string($0) })
 
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: flags),

@@ -47,10 +47,13 @@ extension SQLiteParleyStore {
         }
     }
 
-    public func deleteThread(_ threadId: String, at time: Date, guard: ChatGuard, event: DomainEvent) async throws {
+    public func deleteThread(_ threadId: String, removing participants: [String], at time: Date, guard: ChatGuard, event: DomainEvent) async throws {
         try await writer.write { db in
             try Self.check(`guard`, threadId, db)
             try db.execute(cached: "UPDATE chat_threads SET deleted_at = ? WHERE id = ?", arguments: [Self.millis(time), threadId])
+            for rawId in participants {
+                try db.execute(cached: "DELETE FROM chat_participants WHERE thread_id = ? AND raw_id = ?", arguments: [threadId, rawId])
+            }
             try Self.append(event, to: db)
         }
     }

@@ -61,7 +61,7 @@ public struct ParleyEnvironment: Sendable {
             configuration: configuration,
             store: store,
             identities: identities,
-            chat: ChatService(store: store, clock: clock, ids: ids, rateLimiter: rateLimiter),
+            chat: ChatService(store: store, clock: clock, ids: ids, rateLimiter: rateLimiter, profile: configuration.interopProfile),
             directory: directory,
             orgSignIn: orgSignIn,
             resources: resources,

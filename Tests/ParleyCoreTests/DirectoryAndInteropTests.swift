@@ -141,3 +141,68 @@ import Testing
         #expect(invalid.first?.detailCode == "AcsResourceNotAllowed")
     }
 }
+
+@Suite struct InteropProfileTests {
+    /// Contoso allowing the fixture's resource, Adele as a chat caller, and a chat service with `profile`.
+    func setUp(_ profile: InteropProfile) async throws -> (CoreFixture, ChatService, ChatCaller, OrgUser) {
+        let fixture = try await CoreFixture()
+        let tenant = try await fixture.directory.createTenant(displayName: "Contoso", domain: "contoso.com")
+        let adele = try await fixture.directory.addUser(to: tenant.id, displayName: "Adele Vance", userPrincipalName: "adele@contoso.com")
+        _ = try await fixture.directory.setFederation(
+            AcsFederationConfiguration(enableAcsUsers: true, allowedAcsResources: [fixture.resource.immutableId]),
+            of: tenant.id
+        )
+        let chat = ChatService(store: fixture.store, clock: fixture.clock, profile: profile)
+        return (fixture, chat, ChatCaller(rawId: adele.rawId, home: .tenant(tenant.id), scopes: [.chat]), adele)
+    }
+
+    @Test(arguments: InteropProfile.allCases)
+    func ruleC1OrgUsersAddAppUsersOnlyUnderExtended(profile: InteropProfile) async throws {
+        let (fixture, chat, adele, _) = try await setUp(profile)
+        let alice = try await fixture.user()
+        let (thread, invalid) = try await chat.createThread(
+            by: adele,
+            topic: "t",
+            participants: [ChatParticipant(rawId: alice.user.rawId)],
+            idempotencyKey: nil
+        )
+        if profile == .faithful {
+            #expect(invalid.first?.detailCode == "OrgUserCannotAddAppUser")
+            #expect(thread.resourceId == nil)
+        } else {
+            #expect(invalid.isEmpty)
+            #expect(thread.resourceId == fixture.resource.immutableId)
+            // The app user now sees the chat the Teams user started.
+            #expect(try await chat.thread(thread.id, for: alice.chatCaller).id == thread.id)
+        }
+    }
+
+    @Test func underExtendedTheOrgCreatorStillPassesTheGate() async throws {
+        let (fixture, chat, adele, person) = try await setUp(.extended)
+        _ = try await fixture.directory.updateUser(person.id, in: person.tenantId, coexistenceMode: .sfbOnly)
+        let alice = try await fixture.user()
+        let error = await #expect(throws: ParleyError.self) {
+            try await chat.createThread(by: adele, topic: "t", participants: [ChatParticipant(rawId: alice.user.rawId)], idempotencyKey: nil)
+        }
+        #expect(error?.wireCode == "TeamsChatNotAvailable")
+    }
+
+    @Test func ruleC3DeletingAChatRemovesTheOrgUsers() async throws {
+        let (fixture, chat, adele, person) = try await setUp(.faithful)
+        let alice = try await fixture.user()
+        let (thread, _) = try await chat.createThread(
+            by: alice.chatCaller,
+            topic: "t",
+            participants: [ChatParticipant(rawId: person.rawId)],
+            idempotencyKey: nil
+        )
+        #expect(try await chat.threads(for: adele, startTime: nil, after: nil, pageSize: nil).items.map(\.id) == [thread.id])
+        try await chat.deleteThread(thread.id, by: alice.chatCaller)
+        #expect(try await chat.threads(for: adele, startTime: nil, after: nil, pageSize: nil).items.isEmpty)
+        await #expect(throws: ParleyError.self) {
+            try await chat.messages(in: thread.id, for: adele, startTime: nil, beforeSequence: nil, pageSize: nil)
+        }
+        // The app side keeps its own semantics: the deleted chat stays listed for the app user.
+        #expect(try await chat.threads(for: alice.chatCaller, startTime: nil, after: nil, pageSize: nil).items.first?.deletedAt != nil)
+    }
+}

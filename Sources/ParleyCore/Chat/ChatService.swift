@@ -115,11 +115,24 @@ public struct ChatService: Sendable {
         } catch let error as ParleyError where error.code == .notFound {
             return  // deleting what is gone is a success, as DELETE is idempotent
         }
+        // Rule C3 (both profiles): an app user deleting a chat removes its org users, so the
+        // chat and its history disappear from their side; app users keep the deleted entry.
+        var removed: [String] = []
+        if caller.resourceId != nil {
+            var offset = 0
+            while true {
+                let page = try await store.participants(in: threadId, offset: offset, limit: ChatLimits.maxPageSize)
+                removed += page.map(\.rawId).filter { $0.hasPrefix(RawIdPrefix.teamsPublic) }
+                guard page.count == ChatLimits.maxPageSize else { break }
+                offset += page.count
+            }
+        }
         try await store.deleteThread(
             threadId,
+            removing: removed,
             at: now,
             guard: ChatGuard(participant: caller.rawId),
-            event: event(.chatThreadDeleted, threadId, caller, now)
+            event: event(.chatThreadDeleted, threadId, caller, now, removed.isEmpty ? [:] : ["removedParticipants": removed.joined(separator: ",")])
         )
     }
 

@@ -15,8 +15,8 @@ public protocol ChatStore: Sendable {
     ) async throws -> ChatThread
 
     func thread(id: String) async throws -> ChatThread?
-    /// Marks the thread deleted.
-    func deleteThread(_ threadId: String, at time: Date, guard: ChatGuard, event: DomainEvent) async throws
+    /// Marks the thread deleted and removes the given participants from it (they no longer list it).
+    func deleteThread(_ threadId: String, removing participants: [String], at time: Date, guard: ChatGuard, event: DomainEvent) async throws
     /// Sets the topic and appends the `topicUpdated` message.
     func updateTopic(_ threadId: String, topic: String, message: ChatMessageDraft, at time: Date, guard: ChatGuard, event: DomainEvent) async throws
 

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Logging
+import ParleyCore
 
 /// Everything the server can be told, read once at start from a `ConfigReader` (flags, then
 /// `PARLEY_*` environment variables, then an optional JSON config file, then defaults).
@@ -29,6 +30,8 @@ public struct ParleyConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// Seed the demo organization (Contoso, interop enabled for the default resource).
     public var demo: Bool = false
+    /// Whether the real service's interop limitations are enforced (`faithful`) or lifted.
+    public var interopProfile: InteropProfile = .faithful
 
     public init() {}
 
@@ -48,6 +51,7 @@ public struct ParleyConfiguration: Sendable {
     ///   - `limits.enforceRateLimits` (bool, default false): published service rate limits.
     ///   - `log.level` (string, default `info`): trace, debug, info, notice, warning, error.
     ///   - `demo` (bool, default false): seed the demo organization.
+    ///   - `interop.profile` (string, default `faithful`): `faithful` or `extended` (DESIGN.md C1–C4).
     public init(reader: ConfigReader) throws {
         host = reader.string(forKey: "http.host", default: host)
         port = reader.int(forKey: "http.port", default: port)
@@ -60,6 +64,11 @@ public struct ParleyConfiguration: Sendable {
         clockSkewSeconds = reader.int(forKey: "auth.clockSkewSeconds", default: clockSkewSeconds)
         enforceRateLimits = reader.bool(forKey: "limits.enforceRateLimits", default: enforceRateLimits)
         demo = reader.bool(forKey: "demo", default: demo)
+        let profile = reader.string(forKey: "interop.profile", default: interopProfile.rawValue)
+        guard let parsedProfile = InteropProfile(rawValue: profile.lowercased()) else {
+            throw ConfigurationError("interop.profile '\(profile)' is neither 'faithful' nor 'extended'")
+        }
+        interopProfile = parsedProfile
         let level = reader.string(forKey: "log.level", default: "info")
         guard let parsedLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw ConfigurationError("log.level '\(level)' is not one of trace, debug, info, notice, warning, error, critical")
