@@ -8,6 +8,8 @@ after the 201, so the thread is found with `list_chat_threads`.
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from azure.communication.chat import ChatMessageType, ChatParticipant, MicrosoftTeamsUserIdentifier
 
@@ -176,3 +178,56 @@ def test_app_user_deleting_the_chat_removes_the_teams_user(alice, teams, http):
     assert resp.status_code in (403, 404), support.describe(resp)
     listed = [t for t in alice.client.list_chat_threads() if t.id == chat_id]
     assert listed and listed[0].deleted_on is not None
+
+
+# A 1x1 PNG.
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+def test_teams_users_images_and_files_reach_the_app_user(alice, bob, teams, http):
+    """Rule C2, the direction that works: app users receive images and files from Teams users,
+    and download images with their own token."""
+    _, person, _, headers = teams
+    chat_id = shared_thread(alice, person)
+    message = {
+        "body": {"contentType": "html", "content": '<p>Our plan</p><img src="../hostedContents/1/$value">'},
+        "attachments": [{"id": "f1", "contentType": "reference", "contentUrl": "https://contoso.sharepoint.com/plan.docx", "name": "plan.docx"}],
+        "hostedContents": [{"@microsoft.graph.temporaryId": "1", "contentBytes": base64.b64encode(PNG).decode(), "contentType": "image/png"}],
+    }
+    resp = http.post(f"/v1.0/chats/{chat_id}/messages", headers=headers, json=message)
+    assert resp.status_code == 201, support.describe(resp)
+    graph = resp.json()
+    assert [a["name"] for a in graph["attachments"]] == ["plan.docx"]
+    assert "/hostedContents/" in graph["body"]["content"] and "../hostedContents/1/" not in graph["body"]["content"]
+
+    seen = support.user_messages(support.messages(alice.thread(chat_id)))[0]
+    kinds = {a.attachment_type: a for a in seen.content.attachments}
+    assert kinds["file"].url == "https://contoso.sharepoint.com/plan.docx"
+    assert kinds["file"].name == "plan.docx"
+    image = kinds["image"]
+    download = http.get(image.url.replace(http.base_url, ""), headers={"Authorization": f"Bearer {alice.token}"})
+    assert download.status_code == 200, support.describe(download)
+    assert download.content == PNG
+    assert download.headers["content-type"] == "image/png"
+
+    # Only participants download it.
+    outsider = http.get(image.url.replace(http.base_url, ""), headers={"Authorization": f"Bearer {bob.token}"})
+    assert outsider.status_code == 403, support.describe(outsider)
+
+
+def test_faithful_profile_app_users_cannot_send_files_to_teams_users(alice, teams, http):
+    """Rule C2: links in text are fine, attachments are refused, and nothing is stored."""
+    _, person, _, _ = teams
+    chat_id = shared_thread(alice, person)
+    tc = alice.thread(chat_id)
+    tc.send_message("see https://example.com/plan.docx")  # a link is fine
+    before = len(support.messages(tc))
+    body = {"content": "plan", "type": "text", "attachments": [{"attachmentType": "file", "url": "https://example.com/plan.docx", "name": "plan.docx"}]}
+    resp = http.post(
+        f"/chat/threads/{chat_id}/messages?api-version=2024-03-07",
+        headers={"Authorization": f"Bearer {alice.token}"},
+        json=body,
+    )
+    assert resp.status_code == 403, support.describe(resp)
+    assert resp.json()["error"]["code"] == "AppUserCannotSendFiles"
+    assert len(support.messages(tc)) == before

@@ -166,6 +166,21 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v6: attachments") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE chat_messages ADD COLUMN attachments TEXT;
+                    CREATE TABLE chat_hosted_images (
+                        thread_id TEXT NOT NULL REFERENCES chat_threads(id),
+                        id TEXT NOT NULL,
+                        message_id INTEGER NOT NULL,
+                        content_type TEXT NOT NULL,
+                        data BLOB NOT NULL,
+                        PRIMARY KEY (thread_id, id)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }
 }

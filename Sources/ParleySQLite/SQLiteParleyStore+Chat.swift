@@ -226,6 +226,16 @@ extension SQLiteParleyStore {
         }
     }
 
+    public func hostedImage(_ imageId: String, in threadId: String) async throws -> HostedImage? {
+        try await database.read { db in
+            try db.fetchOneRow(
+                cached: "SELECT content_type, data FROM chat_hosted_images WHERE thread_id = ? AND id = ?",
+                arguments: [threadId, imageId]
+            )
+            .map { HostedImage(data: $0["data"], contentType: $0["content_type"]) }
+        }
+    }
+
     public func messages(in threadId: String, visibleFrom: Date, startTime: Date?, beforeSequence: Int64?, limit: Int) async throws -> [ChatMessage] {
         try await database.read { db in
             var sql = "SELECT * FROM chat_messages WHERE thread_id = ? AND created_at >= ?"
@@ -271,8 +281,12 @@ extension SQLiteParleyStore {
             let existing = try Self.checkMessage(`guard`, messageId, threadId, db)
             guard existing.deletedAt == nil else { return }
             try db.execute(
-                cached: "UPDATE chat_messages SET body = NULL, metadata = NULL, deleted_at = ? WHERE thread_id = ? AND id = ?",
+                cached: "UPDATE chat_messages SET body = NULL, metadata = NULL, attachments = NULL, deleted_at = ? WHERE thread_id = ? AND id = ?",
                 arguments: [Self.millis(time), threadId, Int64(messageId)]
+            )
+            try db.execute(
+                cached: "DELETE FROM chat_hosted_images WHERE thread_id = ? AND message_id = ?",
+                arguments: [threadId, Int64(messageId)]
             )
             try Self.append(event, to: db)
         }
@@ -369,14 +383,22 @@ extension SQLiteParleyStore {
         try db.execute(
             cached: """
                 INSERT INTO chat_messages
-                    (thread_id, sequence_id, id, type, sender, sender_display_name, body, topic, participants, initiator, metadata, created_at, version)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    (thread_id, sequence_id, id, type, sender, sender_display_name, body, topic, participants, initiator, metadata, created_at, version,
+                     attachments)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 threadId, sequence, id, draft.type.rawValue, draft.senderRawId, draft.senderDisplayName, draft.content.message,
                 draft.content.topic, try draft.content.participants.map(json), draft.content.initiator, try draft.metadata.map(json), at, id,
+                try draft.content.attachments.map(json),
             ]
         )
+        for (imageId, image) in draft.images {
+            try db.execute(
+                cached: "INSERT INTO chat_hosted_images (thread_id, id, message_id, content_type, data) VALUES (?, ?, ?, ?, ?)",
+                arguments: [threadId, imageId, id, image.contentType, image.data]
+            )
+        }
         return ChatMessage(
             id: String(id),
             threadId: threadId,
@@ -416,6 +438,7 @@ extension SQLiteParleyStore {
         }
         let participants: String? = row["participants"]
         let metadata: String? = row["metadata"]
+        let attachments: String? = row["attachments"]
         return ChatMessage(
             id: String(row["id"] as Int64),
             threadId: row["thread_id"],
@@ -427,7 +450,8 @@ extension SQLiteParleyStore {
                 message: row["body"],
                 topic: row["topic"],
                 participants: try participants.map { try decode([ChatParticipant].self, $0) },
-                initiator: row["initiator"]
+                initiator: row["initiator"],
+                attachments: try attachments.map { try decode([ChatAttachment].self, $0) }
             ),
             metadata: try metadata.map { try decode([String: String].self, $0) },
             createdAt: date(row["created_at"]),

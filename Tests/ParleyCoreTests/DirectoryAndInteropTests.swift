@@ -206,3 +206,85 @@ import Testing
         #expect(try await chat.threads(for: alice.chatCaller, startTime: nil, after: nil, pageSize: nil).items.first?.deletedAt != nil)
     }
 }
+
+@Suite struct AttachmentRuleTests {
+    @Test(arguments: InteropProfile.allCases)
+    func ruleC2AppUsersSendFilesToTeamsUsersOnlyUnderExtended(profile: InteropProfile) async throws {
+        let fixture = try await CoreFixture()
+        let tenant = try await fixture.directory.createTenant(displayName: "Contoso", domain: "contoso.com")
+        let adele = try await fixture.directory.addUser(to: tenant.id, displayName: "Adele", userPrincipalName: "adele@contoso.com")
+        _ = try await fixture.directory.setFederation(
+            AcsFederationConfiguration(enableAcsUsers: true, allowedAcsResources: [fixture.resource.immutableId]),
+            of: tenant.id
+        )
+        let chat = ChatService(store: fixture.store, clock: fixture.clock, profile: profile)
+        let alice = try await fixture.user()
+        let file = ChatAttachmentDraft(id: "f", name: "plan.docx", content: .file(url: "https://example.com/plan.docx"))
+
+        let (appOnly, _) = try await chat.createThread(by: alice.chatCaller, topic: "t", participants: [], idempotencyKey: nil)
+        _ = try await chat.sendMessage(
+            to: appOnly.id,
+            by: alice.chatCaller,
+            type: .text,
+            content: "x",
+            senderDisplayName: nil,
+            metadata: nil,
+            attachments: [file]
+        )
+
+        let (interop, _) = try await chat.createThread(
+            by: alice.chatCaller,
+            topic: "t",
+            participants: [ChatParticipant(rawId: adele.rawId)],
+            idempotencyKey: nil
+        )
+        if profile == .faithful {
+            let error = await #expect(throws: ParleyError.self) {
+                try await chat.sendMessage(
+                    to: interop.id,
+                    by: alice.chatCaller,
+                    type: .text,
+                    content: "x",
+                    senderDisplayName: nil,
+                    metadata: nil,
+                    attachments: [file]
+                )
+            }
+            #expect(error?.wireCode == "AppUserCannotSendFiles")
+        } else {
+            let sent = try await chat.sendMessage(
+                to: interop.id,
+                by: alice.chatCaller,
+                type: .text,
+                content: "x",
+                senderDisplayName: nil,
+                metadata: nil,
+                attachments: [file]
+            )
+            #expect(sent.content.attachments?.map(\.url) == ["https://example.com/plan.docx"])
+        }
+    }
+
+    @Test func imagesAreStoredForParticipantsAndGoWithADeletedMessage() async throws {
+        let fixture = try await CoreFixture()
+        let alice = try await fixture.user()
+        let bob = try await fixture.user()
+        let (thread, _) = try await fixture.chat.createThread(by: alice.chatCaller, topic: "t", participants: [], idempotencyKey: nil)
+        let png = Data([0x89, 0x50, 0x4E, 0x47])
+        let sent = try await fixture.chat.sendMessage(
+            to: thread.id,
+            by: alice.chatCaller,
+            type: .html,
+            content: "<img>",
+            senderDisplayName: nil,
+            metadata: nil,
+            attachments: [ChatAttachmentDraft(id: "1", name: "1", content: .image(data: png, contentType: "image/png"))]
+        )
+        let imageId = try #require(sent.content.attachments?.first?.id)
+        #expect(imageId != "1")  // server ids, not the sender's
+        #expect(try await fixture.chat.image(imageId, in: thread.id, for: alice.chatCaller).data == png)
+        await #expect(throws: ParleyError.self) { try await fixture.chat.image(imageId, in: thread.id, for: bob.chatCaller) }
+        try await fixture.chat.deleteMessage(sent.id, in: thread.id, by: alice.chatCaller)
+        await #expect(throws: ParleyError.self) { try await fixture.chat.image(imageId, in: thread.id, for: alice.chatCaller) }
+    }
+}

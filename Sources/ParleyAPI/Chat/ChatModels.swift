@@ -88,6 +88,9 @@ public struct SendChatMessageRequest: Codable, Sendable {
     public var senderDisplayName: String?
     public var type: String?
     public var metadata: [String: String]?
+    /// Not part of the 2024-03-07 contract: file references (`attachmentType` `file`, `url`),
+    /// refused in chats with Teams users under the `faithful` profile (rule C2).
+    public var attachments: [ChatAttachmentModel]?
     public init(content: String, senderDisplayName: String? = nil, type: String? = nil, metadata: [String: String]? = nil) {
         self.content = content
         self.senderDisplayName = senderDisplayName
@@ -106,16 +109,37 @@ public struct ChatMessageContentModel: Codable, Sendable, Equatable {
     public var topic: String?
     public var participants: [ChatParticipantModel]?
     public var initiatorCommunicationIdentifier: CommunicationIdentifierModel?
+    public var attachments: [ChatAttachmentModel]?
     public init(
         message: String? = nil,
         topic: String? = nil,
         participants: [ChatParticipantModel]? = nil,
-        initiatorCommunicationIdentifier: CommunicationIdentifierModel? = nil
+        initiatorCommunicationIdentifier: CommunicationIdentifierModel? = nil,
+        attachments: [ChatAttachmentModel]? = nil
     ) {
         self.message = message
         self.topic = topic
         self.participants = participants
         self.initiatorCommunicationIdentifier = initiatorCommunicationIdentifier
+        self.attachments = attachments
+    }
+}
+
+/// An image or file of a message (Teams interop): images download from `url` with the reader's
+/// own token; files are references to where they are kept.
+public struct ChatAttachmentModel: Codable, Sendable, Equatable {
+    public var id: String?
+    /// `image` or `file`
+    public var attachmentType: String
+    public var name: String?
+    public var url: String?
+    public var previewUrl: String?
+    public init(id: String?, attachmentType: String, name: String? = nil, url: String? = nil, previewUrl: String? = nil) {
+        self.id = id
+        self.attachmentType = attachmentType
+        self.name = name
+        self.url = url
+        self.previewUrl = previewUrl
     }
 }
 

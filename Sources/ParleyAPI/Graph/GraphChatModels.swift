@@ -116,7 +116,48 @@ public struct GraphItemBody: Codable, Sendable, Equatable {
 /// `POST /v1.0/chats/{id}/messages`, `PATCH …/messages/{messageId}`
 public struct GraphSendMessageRequest: Codable, Sendable {
     public var body: GraphItemBody
-    public init(body: GraphItemBody) { self.body = body }
+    /// Files by reference: `{"id", "contentType": "reference", "contentUrl", "name"}`.
+    public var attachments: [GraphAttachment]?
+    /// Inline images, referenced from the html body as `../hostedContents/<temporaryId>/$value`.
+    public var hostedContents: [GraphHostedContent]?
+    public init(body: GraphItemBody, attachments: [GraphAttachment]? = nil, hostedContents: [GraphHostedContent]? = nil) {
+        self.body = body
+        self.attachments = attachments
+        self.hostedContents = hostedContents
+    }
+}
+
+public struct GraphAttachment: Codable, Sendable, Equatable {
+    public var id: String?
+    public var contentType: String?
+    public var contentUrl: String?
+    public var name: String?
+    public init(id: String?, contentType: String?, contentUrl: String?, name: String?) {
+        self.id = id
+        self.contentType = contentType
+        self.contentUrl = contentUrl
+        self.name = name
+    }
+}
+
+public struct GraphHostedContent: Codable, Sendable, Equatable {
+    public var temporaryId: String?
+    public var id: String?
+    /// Base64 bytes (requests only).
+    public var contentBytes: String?
+    public var contentType: String?
+
+    enum CodingKeys: String, CodingKey {
+        case temporaryId = "@microsoft.graph.temporaryId"
+        case id, contentBytes, contentType
+    }
+
+    public init(temporaryId: String? = nil, id: String? = nil, contentBytes: String? = nil, contentType: String? = nil) {
+        self.temporaryId = temporaryId
+        self.id = id
+        self.contentBytes = contentBytes
+        self.contentType = contentType
+    }
 }
 
 public struct GraphUserIdentity: Codable, Sendable, Equatable {
@@ -161,7 +202,7 @@ public struct GraphChatMessage: Codable, Sendable, Equatable {
     public var locale: String
     public var from: GraphIdentitySet?
     public var body: GraphItemBody
-    public var attachments: [String]
+    public var attachments: [GraphAttachment]
     public var mentions: [String]
     public var reactions: [String]
 
@@ -175,7 +216,8 @@ public struct GraphChatMessage: Codable, Sendable, Equatable {
         deletedDateTime: String?,
         chatId: String,
         from: GraphIdentitySet?,
-        body: GraphItemBody
+        body: GraphItemBody,
+        attachments: [GraphAttachment] = []
     ) {
         self.id = id
         self.etag = etag
@@ -189,7 +231,7 @@ public struct GraphChatMessage: Codable, Sendable, Equatable {
         self.locale = "en-us"
         self.from = from
         self.body = body
-        self.attachments = []
+        self.attachments = attachments
         self.mentions = []
         self.reactions = []
     }

@@ -15,4 +15,7 @@ public enum ChatLimits {
     /// At most this many metadata entries, each key and value at most `metadataTextCharacters`.
     public static let metadataEntries = 32
     public static let metadataTextCharacters = 1024
+    /// Attachments per message, and the largest hosted image.
+    public static let attachmentsPerMessage = 10
+    public static let imageBytes = 4 * 1024 * 1024
 }

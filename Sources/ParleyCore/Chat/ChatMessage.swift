@@ -70,12 +70,76 @@ public struct ChatMessageContent: Sendable, Equatable, Codable {
     public var participants: [ChatParticipant]?
     /// system messages: who made the change
     public var initiator: String?
+    /// Images (hosted by Parley) and files (by reference) sent with a text or html message.
+    public var attachments: [ChatAttachment]?
 
-    public init(message: String? = nil, topic: String? = nil, participants: [ChatParticipant]? = nil, initiator: String? = nil) {
+    public init(
+        message: String? = nil,
+        topic: String? = nil,
+        participants: [ChatParticipant]? = nil,
+        initiator: String? = nil,
+        attachments: [ChatAttachment]? = nil
+    ) {
         self.message = message
         self.topic = topic
         self.participants = participants
         self.initiator = initiator
+        self.attachments = attachments
+    }
+}
+
+/// An image or a file that came with a message.
+public struct ChatAttachment: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        /// Stored by Parley; participants download it with their own token.
+        case image
+        /// A reference to a file kept elsewhere (a SharePoint or OneDrive link for Teams users).
+        case file
+    }
+
+    public var id: String
+    public var kind: Kind
+    public var name: String?
+    /// For files: where the file is. Images are served by Parley.
+    public var url: String?
+    /// For images: the media type.
+    public var contentType: String?
+
+    public init(id: String, kind: Kind, name: String? = nil, url: String? = nil, contentType: String? = nil) {
+        self.id = id
+        self.kind = kind
+        self.name = name
+        self.url = url
+        self.contentType = contentType
+    }
+}
+
+/// An attachment as a sender supplies it: a file reference, or an image's bytes.
+public struct ChatAttachmentDraft: Sendable, Equatable {
+    public enum Content: Sendable, Equatable {
+        case file(url: String)
+        case image(data: Data, contentType: String)
+    }
+
+    /// The sender's id for it (Graph's `@microsoft.graph.temporaryId` or attachment id).
+    public var id: String
+    public var name: String?
+    public var content: Content
+
+    public init(id: String, name: String? = nil, content: Content) {
+        self.id = id
+        self.name = name
+        self.content = content
+    }
+}
+
+/// A hosted image's bytes.
+public struct HostedImage: Sendable, Equatable {
+    public var data: Data
+    public var contentType: String
+    public init(data: Data, contentType: String) {
+        self.data = data
+        self.contentType = contentType
     }
 }
 
@@ -86,6 +150,8 @@ public struct ChatMessageDraft: Sendable, Equatable {
     public var senderDisplayName: String?
     public var content: ChatMessageContent
     public var metadata: [String: String]?
+    /// Bytes of the images among `content.attachments`, by attachment id, stored with the message.
+    public var images: [String: HostedImage] = [:]
 
     public init(type: ChatMessageType, senderRawId: String?, senderDisplayName: String?, content: ChatMessageContent, metadata: [String: String]?) {
         self.type = type

@@ -221,7 +221,8 @@ public struct ChatService: Sendable {
         type: ChatMessageType,
         content: String,
         senderDisplayName: String?,
-        metadata: [String: String]?
+        metadata: [String: String]?,
+        attachments: [ChatAttachmentDraft] = []
     ) async throws -> ChatMessage {
         try ChatPermissions.require(.read, caller)
         guard type.isUserContent else {
@@ -230,15 +231,32 @@ public struct ChatService: Sendable {
         try Self.validateContent(content)
         try Self.validateMetadata(metadata)
         try Self.validateDisplayName(senderDisplayName)
+        try Self.validateAttachments(attachments)
         try limit(.sendMessage, key: threadId)
+        if !attachments.isEmpty, caller.resourceId != nil, profile == .faithful {
+            // Rule C2 applies to chats with Teams users; app-only chats have no such limit.
+            let members = try await store.participants(in: threadId, offset: 0, limit: ChatLimits.participantsPerThread)
+            if members.contains(where: { $0.rawId.hasPrefix(RawIdPrefix.teamsPublic) }) { throw InteropRules.appUsersCannotSendFiles() }
+        }
         let now = clock.now()
-        let draft = ChatMessageDraft(
+        // Attachments get server ids, in the order given (senders' ids are only local names).
+        let attachments = attachments.map { draft in
+            var draft = draft
+            draft.id = ids.uuid().uuidString.lowercased()
+            return draft
+        }
+        var draft = ChatMessageDraft(
             type: type,
             senderRawId: caller.rawId,
             senderDisplayName: senderDisplayName,
-            content: ChatMessageContent(message: content),
+            content: ChatMessageContent(message: content, attachments: attachments.isEmpty ? nil : attachments.map(Self.attachment)),
             metadata: metadata
         )
+        for attachment in attachments {
+            if case .image(let data, let contentType) = attachment.content {
+                draft.images[attachment.id] = HostedImage(data: data, contentType: contentType)
+            }
+        }
         // The guard checks membership and liveness in the write transaction itself.
         return try await withThreadErrors(threadId, caller) {
             try await store.appendMessage(
@@ -249,6 +267,17 @@ public struct ChatService: Sendable {
                 event: event(.chatMessageReceived, threadId, caller, now)
             )
         }
+    }
+
+    /// An image attached to a message the caller can see.
+    public func image(_ imageId: String, in threadId: String, for caller: ChatCaller) async throws -> HostedImage {
+        try ChatPermissions.require(.read, caller)
+        let (_, participant) = try await access(threadId, caller)
+        guard let image = try await store.hostedImage(imageId, in: threadId) else {
+            throw ParleyError(.notFound, "Image '\(imageId)' was not found.", target: "imageId")
+        }
+        _ = participant
+        return image
     }
 
     public func message(_ messageId: String, in threadId: String, for caller: ChatCaller) async throws -> ChatMessage {
@@ -553,6 +582,35 @@ public struct ChatService: Sendable {
                 "Metadata is limited to \(ChatLimits.metadataEntries) entries of at most \(ChatLimits.metadataTextCharacters) characters.",
                 target: "metadata"
             )
+        }
+    }
+
+    private static func validateAttachments(_ attachments: [ChatAttachmentDraft]) throws(ParleyError) {
+        guard attachments.count <= ChatLimits.attachmentsPerMessage else {
+            throw ParleyError(.validation, "At most \(ChatLimits.attachmentsPerMessage) attachments per message.", target: "attachments")
+        }
+        for attachment in attachments {
+            switch attachment.content {
+            case .file(let url):
+                guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+                    throw ParleyError(.validation, "A file attachment needs an http(s) URL.", target: "attachments")
+                }
+            case .image(let data, let contentType):
+                guard contentType.hasPrefix("image/"), !data.isEmpty, data.count <= ChatLimits.imageBytes else {
+                    throw ParleyError(
+                        .validation,
+                        "An image attachment needs an image/* type and at most \(ChatLimits.imageBytes) bytes.",
+                        target: "hostedContents"
+                    )
+                }
+            }
+        }
+    }
+
+    private static func attachment(_ draft: ChatAttachmentDraft) -> ChatAttachment {
+        switch draft.content {
+        case .file(let url): ChatAttachment(id: draft.id, kind: .file, name: draft.name, url: url)
+        case .image(_, let contentType): ChatAttachment(id: draft.id, kind: .image, name: draft.name, contentType: contentType)
         }
     }
 

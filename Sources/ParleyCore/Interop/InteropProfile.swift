@@ -15,4 +15,13 @@ enum InteropRules {
             "Teams users cannot start chats with, or add, app users (interop profile 'faithful', rule C1)."
         )
     }
+
+    /// C2: app users cannot send images or files into chats with org users (links are fine).
+    static func appUsersCannotSendFiles() -> ParleyError {
+        ParleyError(
+            .forbidden,
+            wireCode: "AppUserCannotSendFiles",
+            "App users cannot send images or files into chats with Teams users; share a link instead (interop profile 'faithful', rule C2)."
+        )
+    }
 }

@@ -57,6 +57,8 @@ public protocol ChatStore: Sendable {
         event: DomainEvent
     ) async throws -> ChatMessage
     func message(id: String, in threadId: String) async throws -> ChatMessage?
+    /// The bytes of an image attached to a message of the thread.
+    func hostedImage(_ imageId: String, in threadId: String) async throws -> HostedImage?
     /// Messages newest first: created at or after `visibleFrom` and `startTime`, with a sequence
     /// number below `beforeSequence`.
     func messages(in threadId: String, visibleFrom: Date, startTime: Date?, beforeSequence: Int64?, limit: Int) async throws -> [ChatMessage]

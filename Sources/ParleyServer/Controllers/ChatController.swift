@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import ParleyAPI
 import ParleyCore
 
@@ -21,6 +22,7 @@ struct ChatController {
         group.post("{threadId}/messages", use: sendMessage)
         group.get("{threadId}/messages", use: listMessages)
         group.get("{threadId}/messages/{messageId}", use: getMessage)
+        group.get("{threadId}/images/{imageId}/views/{view}", use: getImage)
         group.patch("{threadId}/messages/{messageId}", use: updateMessage)
         group.delete("{threadId}/messages/{messageId}", use: deleteMessage)
         group.get("{threadId}/participants", use: listParticipants)
@@ -98,7 +100,8 @@ struct ChatController {
             type: type,
             content: body.content,
             senderDisplayName: body.senderDisplayName,
-            metadata: body.metadata
+            metadata: body.metadata,
+            attachments: try (body.attachments ?? []).map(Self.fileReference)
         )
         var response = try WireIO.json(SendChatMessageResult(id: message.id), status: .created)
         response.headers[.location] = location("chat/threads/\(ChatWire.escape(threadId))/messages/\(message.id)")
@@ -124,7 +127,7 @@ struct ChatController {
                 request
             )
         }
-        return try WireIO.json(PageModel(value: page.items.map(ChatWire.message), nextLink: next))
+        return try WireIO.json(PageModel(value: page.items.map { ChatWire.message($0, endpoint: endpoint.url) }, nextLink: next))
     }
 
     @Sendable func getMessage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
@@ -133,7 +136,17 @@ struct ChatController {
             in: try threadId(context),
             for: try context.requireUser().chatCaller
         )
-        return try WireIO.json(ChatWire.message(message))
+        return try WireIO.json(ChatWire.message(message, endpoint: endpoint.url))
+    }
+
+    /// An image attached to a message (Teams users' images), downloaded with the reader's token.
+    @Sendable func getImage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let image = try await chat.image(
+            try WireIO.pathParameter("imageId", in: context),
+            in: try threadId(context),
+            for: try context.requireUser().chatCaller
+        )
+        return Response(status: .ok, headers: [.contentType: image.contentType], body: .init(byteBuffer: ByteBuffer(bytes: image.data)))
     }
 
     @Sendable func updateMessage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
@@ -211,6 +224,14 @@ struct ChatController {
     }
 
     // MARK: Helpers
+
+    /// An attachment of the send body: only file references can be sent through this API.
+    private static func fileReference(_ model: ChatAttachmentModel) throws -> ChatAttachmentDraft {
+        guard model.attachmentType.lowercased() == "file", let url = model.url else {
+            throw ParleyError(.badRequest, "Only file attachments with a url can be sent here.", target: "attachments")
+        }
+        return ChatAttachmentDraft(id: model.id ?? url, name: model.name, content: .file(url: url))
+    }
 
     /// A list paged by `skip` (participants, read receipts), with its next-page link.
     private func skipPagedList<Item, Model: Codable & Sendable & Equatable>(

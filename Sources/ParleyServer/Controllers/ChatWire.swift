@@ -60,7 +60,8 @@ enum ChatWire {
         )
     }
 
-    static func message(_ message: ChatMessage) -> ChatMessageModel {
+    /// - Parameter endpoint: the server endpoint, for the download URLs of images.
+    static func message(_ message: ChatMessage, endpoint: String) -> ChatMessageModel {
         let content: ChatMessageContentModel? =
             message.deletedAt != nil
             ? nil
@@ -68,7 +69,8 @@ enum ChatWire {
                 message: message.content.message,
                 topic: message.content.topic,
                 participants: message.content.participants?.map(participant),
-                initiatorCommunicationIdentifier: message.content.initiator.map(identifier)
+                initiatorCommunicationIdentifier: message.content.initiator.map(identifier),
+                attachments: message.content.attachments?.map { attachment(for: $0, in: message.threadId, endpoint: endpoint) }
             )
         return ChatMessageModel(
             id: message.id,
@@ -83,6 +85,29 @@ enum ChatWire {
             editedOn: message.editedAt.map(WireTimestamp.rfc3339),
             metadata: message.metadata
         )
+    }
+
+    /// Images download from Parley with the reader's token; files are where the sender put them.
+    static func attachment(for attachment: ChatAttachment, in threadId: String, endpoint: String) -> ChatAttachmentModel {
+        switch attachment.kind {
+        case .image:
+            let base = endpoint + "chat/threads/\(escape(threadId))/images/\(attachment.id)/views/"
+            return ChatAttachmentModel(
+                id: attachment.id,
+                attachmentType: "image",
+                name: attachment.name,
+                url: base + "original?api-version=2024-03-07",
+                previewUrl: base + "small?api-version=2024-03-07"
+            )
+        case .file:
+            return ChatAttachmentModel(
+                id: attachment.id,
+                attachmentType: "file",
+                name: attachment.name,
+                url: attachment.url,
+                previewUrl: attachment.url
+            )
+        }
     }
 
     static func receipt(_ receipt: ChatReadReceipt) -> ChatMessageReadReceiptModel {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import ParleyAPI
 import ParleyCore
 
@@ -25,6 +26,7 @@ struct GraphChatsController {
         group.get("chats/{chatId}/messages/{messageId}", use: getMessage)
         group.patch("chats/{chatId}/messages/{messageId}", use: editMessage)
         group.post("chats/{chatId}/messages/{messageId}/softDelete", use: softDelete)
+        group.get("chats/{chatId}/messages/{messageId}/hostedContents/{contentId}/$value", use: hostedContent)
         group.post("chats/{chatId}/markChatReadForUser", use: markRead)
         group.post("chats/{chatId}/sendTypingIndicator", use: sendTyping)
     }
@@ -149,7 +151,8 @@ struct GraphChatsController {
             type: try Self.type(body.body.contentType),
             content: body.body.content,
             senderDisplayName: person.displayName,
-            metadata: nil
+            metadata: nil,
+            attachments: try Self.attachments(body)
         )
         return try WireIO.json(message(from: sent, caller), status: .created)
     }
@@ -174,6 +177,13 @@ struct GraphChatsController {
         let (caller, _) = try callerOf(context)
         try await chat.deleteMessage(try WireIO.pathParameter("messageId", in: context), in: try chatId(context), by: caller)
         return WireIO.empty(.noContent)
+    }
+
+    /// The bytes of an inline image.
+    @Sendable func hostedContent(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, _) = try callerOf(context)
+        let image = try await chat.image(try WireIO.pathParameter("contentId", in: context), in: try chatId(context), for: caller)
+        return Response(status: .ok, headers: [.contentType: image.contentType], body: .init(byteBuffer: ByteBuffer(bytes: image.data)))
     }
 
     /// Graph's `markChatReadForUser`: a read receipt for the newest message the caller sees.
@@ -280,6 +290,22 @@ struct GraphChatsController {
                 )
             )
         }
+        var content = body.content
+        var files: [GraphAttachment] = []
+        for attachment in message.content.attachments ?? [] {
+            switch attachment.kind {
+            case .image:
+                // Inline images keep the sender's temporary id as their name; point it at Parley.
+                let url =
+                    endpoint.url + "v1.0/chats/\(ChatWire.escape(message.threadId))/messages/\(message.id)/hostedContents/\(attachment.id)/$value"
+                if let temporaryId = attachment.name {
+                    content = content.replacingOccurrences(of: "../hostedContents/\(temporaryId)/$value", with: url)
+                }
+            case .file:
+                files.append(GraphAttachment(id: attachment.id, contentType: "reference", contentUrl: attachment.url, name: attachment.name))
+            }
+        }
+        let rendered = GraphItemBody(contentType: body.contentType, content: content)
         let modified = message.deletedAt ?? message.editedAt ?? message.createdAt
         return GraphChatMessage(
             id: message.id,
@@ -291,7 +317,8 @@ struct GraphChatsController {
             deletedDateTime: message.deletedAt.map(WireTimestamp.rfc3339),
             chatId: message.threadId,
             from: from,
-            body: message.deletedAt == nil ? body : GraphItemBody(contentType: "text", content: "")
+            body: message.deletedAt == nil ? rendered : GraphItemBody(contentType: "text", content: ""),
+            attachments: files
         )
     }
 
@@ -332,6 +359,30 @@ struct GraphChatsController {
         var base64 = id.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         return Data(base64Encoded: base64).flatMap { String(data: $0, encoding: .utf8) }
+    }
+
+    /// Files by reference and inline images (hosted contents) of a send request.
+    private static func attachments(_ request: GraphSendMessageRequest) throws -> [ChatAttachmentDraft] {
+        var drafts: [ChatAttachmentDraft] = []
+        for attachment in request.attachments ?? [] {
+            guard attachment.contentType == "reference", let url = attachment.contentUrl else {
+                throw ParleyError(.badRequest, wireCode: "BadRequest", "Attachments must be references: contentType 'reference' with a contentUrl.")
+            }
+            drafts.append(ChatAttachmentDraft(id: attachment.id ?? url, name: attachment.name, content: .file(url: url)))
+        }
+        for hosted in request.hostedContents ?? [] {
+            guard let temporaryId = hosted.temporaryId, let bytes = hosted.contentBytes, let data = Data(base64Encoded: bytes),
+                let contentType = hosted.contentType
+            else {
+                throw ParleyError(
+                    .badRequest,
+                    wireCode: "BadRequest",
+                    "hostedContents need '@microsoft.graph.temporaryId', base64 'contentBytes' and 'contentType'."
+                )
+            }
+            drafts.append(ChatAttachmentDraft(id: temporaryId, name: temporaryId, content: .image(data: data, contentType: contentType)))
+        }
+        return drafts
     }
 
     private static func type(_ contentType: String?) throws -> ChatMessageType {
