@@ -78,7 +78,7 @@ extension SQLiteParleyStore {
 
     // MARK: People
 
-    public func insertOrgUser(_ user: OrgUser, event: DomainEvent) async throws {
+    public func insertOrgUser(_ user: OrgUser, passwordHash: String?, event: DomainEvent) async throws {
         try await writer.write { db in
             let taken = try db.fetchOne(
                 Bool.self,
@@ -91,12 +91,13 @@ extension SQLiteParleyStore {
             try db.execute(
                 cached: """
                     INSERT INTO org_users
-                        (id, tenant_id, display_name, user_principal_name, mail, coexistence_mode, enterprise_voice_enabled, external_access_policy, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        (id, tenant_id, display_name, user_principal_name, mail, coexistence_mode, enterprise_voice_enabled, external_access_policy, created_at,
+                         password_hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     Self.key(user.id), Self.key(user.tenantId), user.displayName, user.userPrincipalName, user.mail, user.coexistenceMode.rawValue,
-                    user.enterpriseVoiceEnabled, user.externalAccessPolicy, Self.millis(user.createdAt),
+                    user.enterpriseVoiceEnabled, user.externalAccessPolicy, Self.millis(user.createdAt), passwordHash,
                 ]
             )
             try Self.append(event, to: db)

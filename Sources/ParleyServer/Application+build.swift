@@ -62,9 +62,9 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint) -> Ro
             [url.host.map { host in url.port.map { "\(host):\($0)" } ?? host }].compactMap { $0 }
         } ?? []
     let hmac = HMACAuthenticator(clock: environment.clock, clockSkew: TimeInterval(configuration.clockSkewSeconds), publicHosts: publicHosts)
-    IdentityController(identities: environment.identities, maxBodyBytes: configuration.maxBodyBytes)
+    IdentityController(identities: environment.identities, exchange: environment.teamsTokenExchange, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(
-            to: router.group("identities")
+            to: router.group()
                 .add(middleware: ApiVersionMiddleware(supported: IdentityController.apiVersions))
                 .add(
                     middleware: HMACAuthenticationMiddleware(

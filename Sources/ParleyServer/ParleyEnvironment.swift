@@ -13,6 +13,7 @@ public struct ParleyEnvironment: Sendable {
     public let chat: ChatService
     public let directory: DirectoryService
     public let orgSignIn: OrgSignInService
+    public let teamsTokenExchange: TeamsTokenExchange
     public let resources: ResourceService
     public let adminKey: String
     public let defaultResource: CommunicationResource
@@ -45,9 +46,10 @@ public struct ParleyEnvironment: Sendable {
         let adminKey = try await store.secret(named: SecretName.adminKey) { SecretGenerator.base64Secret(byteCount: 32) }
         let resources = ResourceService(store: store, clock: clock, ids: ids)
         let rateLimiter = configuration.enforceRateLimits ? RateLimiter(clock: clock) : nil
+        let tokens = try await TokenAuthority(signingKeyPEM: signingKey)
         let identities = IdentityService(
             store: store,
-            tokens: try await TokenAuthority(signingKeyPEM: signingKey),
+            tokens: tokens,
             clock: clock,
             ids: ids,
             rateLimiter: rateLimiter
@@ -64,6 +66,7 @@ public struct ParleyEnvironment: Sendable {
             chat: ChatService(store: store, clock: clock, ids: ids, rateLimiter: rateLimiter, profile: configuration.interopProfile),
             directory: directory,
             orgSignIn: orgSignIn,
+            teamsTokenExchange: TeamsTokenExchange(orgSignIn: orgSignIn, tokens: tokens, clock: clock),
             resources: resources,
             adminKey: adminKey,
             defaultResource: defaultResource,

@@ -1,5 +1,6 @@
 import Foundation
 import ParleyCore
+import ParleySQLite
 import Testing
 
 @Suite struct OrgSignInTests {
@@ -98,5 +99,51 @@ import Testing
         }
         #expect(error?.target == "password")
         #expect(try await fixture.directory.users(in: tenant.id).isEmpty)
+    }
+}
+
+@Suite struct TeamsTokenExchangeTests {
+    @Test func anExchangedTokenIdentifiesTheTeamsUserInTheResourceUntilTheOrgTokenExpires() async throws {
+        let fixture = try await CoreFixture()
+        let tenant = try await fixture.directory.createTenant(displayName: "Contoso", domain: "contoso.com")
+        let adele = try await fixture.directory.addUser(
+            to: tenant.id,
+            displayName: "Adele",
+            userPrincipalName: "adele@contoso.com",
+            password: "correct horse"
+        )
+        let (app, _) = try await fixture.orgSignIn.registerApp(in: tenant.id, displayName: "Portal")
+        let org = try await fixture.orgSignIn.signIn(
+            tenant: tenant,
+            clientId: app.appId.uuidString,
+            username: "adele@contoso.com",
+            password: "correct horse",
+            issuer: "x"
+        )
+        let signingKey = try await fixture.store.secret(named: "token-signing-key") { "unused" }
+        let exchange = TeamsTokenExchange(
+            orgSignIn: fixture.orgSignIn,
+            tokens: try await TokenAuthority(signingKeyPEM: signingKey),
+            clock: fixture.clock
+        )
+
+        let token = try await exchange.exchange(
+            in: fixture.resource,
+            orgToken: org.accessToken,
+            appId: app.appId.uuidString,
+            userId: adele.id.uuidString
+        )
+        let caller = try await fixture.identities.authenticate(accessToken: token.token)
+        #expect(caller.user.rawId == adele.rawId)
+        #expect(caller.user.resourceId == fixture.resource.immutableId)
+        #expect(caller.scopes == [.voip])
+        #expect(token.expiresOn == fixture.clock.now().addingTimeInterval(OrgSignInService.tokenLifetime))
+
+        let wrongApp = await #expect(throws: ParleyError.self) {
+            try await exchange.exchange(in: fixture.resource, orgToken: org.accessToken, appId: UUID().uuidString, userId: adele.id.uuidString)
+        }
+        #expect(wrongApp?.target == "appId")
+        fixture.clock.advance(by: OrgSignInService.tokenLifetime)
+        await #expect(throws: ParleyError.self) { try await fixture.identities.authenticate(accessToken: token.token) }
     }
 }

@@ -61,3 +61,18 @@ public struct TokenIntrospection: Codable, Sendable, Equatable {
         self.expiresOn = expiresOn
     }
 }
+
+/// `POST /teamsUser/:exchangeAccessToken` body.
+public struct TeamsUserExchangeTokenRequest: Codable, Sendable {
+    /// The Teams user's Entra (organization) access token.
+    public var token: String
+    /// The client id the token was issued to (its `appid` claim).
+    public var appId: String
+    /// The Teams user's object id (its `oid` claim).
+    public var userId: String
+    public init(token: String, appId: String, userId: String) {
+        self.token = token
+        self.appId = appId
+        self.userId = userId
+    }
+}

@@ -76,7 +76,8 @@ public struct DirectoryService: Sendable {
 
     // MARK: People
 
-    /// Adds a person to the tenant; the user principal name must be in the tenant's domain.
+    /// Adds a person to the tenant; the user principal name must be in the tenant's domain. With a
+    /// password, the person can sign in with the password grant.
     public func addUser(
         to tenantId: UUID,
         displayName: String,
@@ -89,6 +90,7 @@ public struct DirectoryService: Sendable {
     ) async throws -> OrgUser {
         let tenant = try await tenant(tenantId)
         if let password { try PasswordHasher.validate(password) }
+        let passwordHash = try password.map(PasswordHasher.hash)
         let upn = userPrincipalName.lowercased()
         guard upn.hasSuffix("@" + tenant.domain), upn.count > tenant.domain.count + 1 else {
             throw ParleyError(.validation, "The user principal name must be <name>@\(tenant.domain).", target: "userPrincipalName")
@@ -106,7 +108,7 @@ public struct DirectoryService: Sendable {
             enterpriseVoiceEnabled: enterpriseVoiceEnabled,
             createdAt: clock.now()
         )
-        try await store.insertOrgUser(user, event: event(.orgUserCreated, tenantId, subject: user.rawId))
+        try await store.insertOrgUser(user, passwordHash: passwordHash, event: event(.orgUserCreated, tenantId, subject: user.rawId))
         return user
     }
 

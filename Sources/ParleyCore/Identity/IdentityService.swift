@@ -86,12 +86,21 @@ public struct IdentityService: Sendable {
         guard TimeInterval(claims.exp) > now.timeIntervalSince1970 else {
             throw ParleyError(.unauthenticated, wireCode: "InvalidAccessToken", "Provided access token has expired.")
         }
-        // A user exists only within its resource, so finding the user checks both.
-        guard let resourceId = UUID(uuidString: claims.resourceId),
-            let user = try await store.user(rawId: "8:" + claims.skypeid),
-            user.resourceId == resourceId,
-            user.tokenGeneration == claims.gen
-        else { throw invalid }
+        guard let resourceId = UUID(uuidString: claims.resourceId) else { throw invalid }
+        let user: AcsUser
+        if claims.skypeid.hasPrefix("orgid:") {
+            // A Teams user's exchanged token (TeamsTokenExchange): valid while the person exists.
+            guard let oid = UUID(uuidString: String(claims.skypeid.dropFirst("orgid:".count))),
+                let person = try await store.orgUser(id: oid),
+                try await store.resource(immutableId: resourceId) != nil
+            else { throw invalid }
+            user = AcsUser(rawId: person.rawId, resourceId: resourceId, createdAt: person.createdAt)
+        } else {
+            // An app user exists only within its resource, so finding the user checks both.
+            guard let found = try await store.user(rawId: "8:" + claims.skypeid), found.resourceId == resourceId, found.tokenGeneration == claims.gen
+            else { throw invalid }
+            user = found
+        }
         let scopes = Set(claims.acsScope.split(separator: ",").compactMap { TokenScope(rawValue: String($0)) })
         return AuthenticatedUser(user: user, scopes: scopes, expiresOn: Date(timeIntervalSince1970: TimeInterval(claims.exp)))
     }

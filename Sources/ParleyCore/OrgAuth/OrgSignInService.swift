@@ -135,10 +135,22 @@ public struct OrgSignInService: Sendable {
         switch claims.idtyp {
         case "user":
             guard let user = try await store.orgUser(id: oid), user.tenantId == tenantId else { throw invalid }
-            return OrgPrincipal(tenantId: tenantId, kind: .user(user), permissions: Set((claims.scp ?? "").split(separator: " ").map(String.init)))
+            return OrgPrincipal(
+                tenantId: tenantId,
+                kind: .user(user),
+                permissions: Set((claims.scp ?? "").split(separator: " ").map(String.init)),
+                clientAppId: claims.appid,
+                expiresOn: Date(timeIntervalSince1970: TimeInterval(claims.exp))
+            )
         case "app":
             guard let (app, _) = try await store.app(id: oid), app.tenantId == tenantId else { throw invalid }
-            return OrgPrincipal(tenantId: tenantId, kind: .app(app), permissions: Set(claims.roles ?? []))
+            return OrgPrincipal(
+                tenantId: tenantId,
+                kind: .app(app),
+                permissions: Set(claims.roles ?? []),
+                clientAppId: claims.appid,
+                expiresOn: Date(timeIntervalSince1970: TimeInterval(claims.exp))
+            )
         default:
             throw invalid
         }
@@ -221,6 +233,9 @@ public struct OrgPrincipal: Sendable {
     public var kind: Kind
     /// Delegated scopes or application roles.
     public var permissions: Set<String>
+    /// The app the token was issued to (`appid`).
+    public var clientAppId: String
+    public var expiresOn: Date
 
     public var user: OrgUser? {
         if case .user(let user) = kind { return user }

@@ -13,8 +13,9 @@ public protocol DirectoryStore: Sendable {
     func upsertPolicy(_ policy: ExternalAccessPolicy, in tenantId: UUID, event: DomainEvent) async throws
     func policies(in tenantId: UUID) async throws -> [ExternalAccessPolicy]
 
-    /// Inserts a person; a taken id or user principal name is a conflict.
-    func insertOrgUser(_ user: OrgUser, event: DomainEvent) async throws
+    /// Inserts a person (with a password hash, if they sign in with a password); a taken id or
+    /// user principal name is a conflict.
+    func insertOrgUser(_ user: OrgUser, passwordHash: String?, event: DomainEvent) async throws
     func orgUser(id: UUID) async throws -> OrgUser?
     func orgUsers(in tenantId: UUID) async throws -> [OrgUser]
     /// Replaces a person's settings; nil if there is no such person.

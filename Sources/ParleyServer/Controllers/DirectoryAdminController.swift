@@ -142,7 +142,6 @@ struct DirectoryAdminController {
             id: try body.id.map { try Self.uuid($0, field: "id") },
             password: body.password
         )
-        if let password = body.password { try await signIn.setPassword(password, of: user.id, in: user.tenantId) }
         return try WireIO.json(Self.model(user), status: .created)
     }
 

@@ -7,12 +7,27 @@ struct IdentityController {
     static let apiVersions = ["2021-03-07", "2022-06-01", "2022-10-01", "2023-10-01"]
 
     let identities: IdentityService
+    let exchange: TeamsTokenExchange
     let maxBodyBytes: Int
 
     func addRoutes(to group: RouterGroup<ParleyRequestContext>) {
-        group.post(use: create)
-        group.post("{id}/{action}", use: action)
-        group.delete("{id}", use: delete)
+        group.post("identities", use: create)
+        group.post("identities/{id}/{action}", use: action)
+        group.delete("identities/{id}", use: delete)
+        group.post("teamsUser/{action}", use: exchangeToken)
+    }
+
+    /// `POST /teamsUser/:exchangeAccessToken` → 200 `{token, expiresOn}`.
+    @Sendable func exchangeToken(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        guard try WireIO.pathParameter("action", in: context) == ":exchangeAccessToken" else {
+            throw ParleyError(.notFound, "No such operation.")
+        }
+        var request = request
+        guard let body = try await WireIO.decode(TeamsUserExchangeTokenRequest.self, from: &request, limit: maxBodyBytes) else {
+            throw ParleyError(.validation, "The body needs token, appId and userId.", target: "token")
+        }
+        let token = try await exchange.exchange(in: try context.requireResource(), orgToken: body.token, appId: body.appId, userId: body.userId)
+        return try WireIO.json(Self.wire(token))
     }
 
     /// `POST /identities` → 201 `{identity, accessToken?}`
