@@ -231,3 +231,25 @@ def test_faithful_profile_app_users_cannot_send_files_to_teams_users(alice, team
     assert resp.status_code == 403, support.describe(resp)
     assert resp.json()["error"]["code"] == "AppUserCannotSendFiles"
     assert len(support.messages(tc)) == before
+
+
+def test_a_blocked_resource_is_refused_on_every_path(alice, teams, http, admin_headers, immutable_id):
+    org, person, _, headers = teams
+    chat_id = shared_thread(alice, person)
+    tc = alice.thread(chat_id)
+    tc.send_message("while allowed")
+    resp = http.put(
+        f"/admin/tenants/{org.id}/acs-federation",
+        headers=admin_headers,
+        json={"enableAcsUsers": True, "allowedAcsResources": [immutable_id], "blockedAcsResources": [immutable_id]},
+    )
+    assert resp.status_code == 200, support.describe(resp)
+
+    with support.raises_status(403, "AcsResourceBlocked"):
+        tc.send_message("after the block")
+    resp = http.post(f"/v1.0/chats/{chat_id}/messages", headers=headers, json={"body": {"content": "after the block"}})
+    assert resp.status_code == 403, support.describe(resp)
+    assert resp.json()["error"]["code"] == "AcsResourceBlocked"
+    with pytest.raises(KeyError, match="id"):  # SDK bug, see the module docstring
+        alice.client.create_chat_thread(support.unique_topic(), thread_participants=[ChatParticipant(identifier=MicrosoftTeamsUserIdentifier(person["id"]))])
+    assert [m.content.message for m in support.user_messages(support.messages(tc))] == ["while allowed"]

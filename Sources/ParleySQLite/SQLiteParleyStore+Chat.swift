@@ -114,6 +114,16 @@ extension SQLiteParleyStore {
         }
     }
 
+    public func participantIds(in threadId: String, withPrefix prefix: String) async throws -> [String] {
+        try await database.read { db in
+            // A range on the primary key's second column: no LIKE escaping, and it uses the index.
+            try String.fetchAll(
+                db.cachedStatement(sql: "SELECT raw_id FROM chat_participants WHERE thread_id = ? AND raw_id >= ? AND raw_id < ? ORDER BY raw_id"),
+                arguments: [threadId, prefix, prefix + "\u{10FFFF}"]
+            )
+        }
+    }
+
     public func participantCount(in threadId: String) async throws -> Int {
         try await database.read { db in
             try db.fetchOne(Int.self, cached: "SELECT COUNT(*) FROM chat_participants WHERE thread_id = ?", arguments: [threadId]) ?? 0

@@ -288,3 +288,32 @@ import Testing
         await #expect(throws: ParleyError.self) { try await fixture.chat.image(imageId, in: thread.id, for: alice.chatCaller) }
     }
 }
+
+@Suite struct InteropOnTheMessagePathTests {
+    @Test func anOrganizationWithdrawingInteropStopsMessagesBothWays() async throws {
+        let fixture = try await CoreFixture()
+        let tenant = try await fixture.directory.createTenant(displayName: "Contoso", domain: "contoso.com")
+        let adele = try await fixture.directory.addUser(to: tenant.id, displayName: "Adele", userPrincipalName: "adele@contoso.com")
+        let allowed = AcsFederationConfiguration(enableAcsUsers: true, allowedAcsResources: [fixture.resource.immutableId])
+        _ = try await fixture.directory.setFederation(allowed, of: tenant.id)
+        let alice = try await fixture.user()
+        let adeleCaller = ChatCaller(rawId: adele.rawId, home: .tenant(tenant.id), scopes: [.chat])
+        let (thread, _) = try await fixture.chat.createThread(
+            by: alice.chatCaller,
+            topic: "t",
+            participants: [ChatParticipant(rawId: adele.rawId)],
+            idempotencyKey: nil
+        )
+        try await fixture.send("before", to: thread.id, by: alice.chatCaller)
+        try await fixture.send("reply", to: thread.id, by: adeleCaller)
+
+        var blocked = allowed
+        blocked.blockedAcsResources = [fixture.resource.immutableId]
+        _ = try await fixture.directory.setFederation(blocked, of: tenant.id)
+        let fromApp = await #expect(throws: ParleyError.self) { try await fixture.send("after", to: thread.id, by: alice.chatCaller) }
+        #expect(fromApp?.wireCode == "AcsResourceBlocked")
+        let fromTeams = await #expect(throws: ParleyError.self) { try await fixture.send("after", to: thread.id, by: adeleCaller) }
+        #expect(fromTeams?.wireCode == "AcsResourceBlocked")
+        #expect(try await fixture.allMessages(in: thread.id, for: alice.chatCaller).compactMap(\.content.message) == ["reply", "before"])
+    }
+}

@@ -233,11 +233,7 @@ public struct ChatService: Sendable {
         try Self.validateDisplayName(senderDisplayName)
         try Self.validateAttachments(attachments)
         try limit(.sendMessage, key: threadId)
-        if !attachments.isEmpty, caller.resourceId != nil, profile == .faithful {
-            // Rule C2 applies to chats with Teams users; app-only chats have no such limit.
-            let members = try await store.participants(in: threadId, offset: 0, limit: ChatLimits.participantsPerThread)
-            if members.contains(where: { $0.rawId.hasPrefix(RawIdPrefix.teamsPublic) }) { throw InteropRules.appUsersCannotSendFiles() }
-        }
+        try await requireInteropForMessage(in: threadId, from: caller, withAttachments: !attachments.isEmpty)
         let now = clock.now()
         // Attachments get server ids, in the order given (senders' ids are only local names).
         let attachments = attachments.map { draft in
@@ -514,6 +510,21 @@ public struct ChatService: Sendable {
             }
         }
         return (valid, invalid, resource)
+    }
+
+    /// The interop gate on the message path: an app user's message reaches the thread's Teams
+    /// users only while each of them may still meet app users of the resource (organizations can
+    /// change their minds after a chat started), and a Teams user's message reaches app users only
+    /// while the Teams user may. Rule C2 refuses app users' attachments where Teams users are.
+    private func requireInteropForMessage(in threadId: String, from caller: ChatCaller, withAttachments: Bool) async throws {
+        if let resource = caller.resourceId {
+            let teamsUsers = try await store.participantIds(in: threadId, withPrefix: RawIdPrefix.teamsPublic)
+            guard !teamsUsers.isEmpty else { return }
+            if withAttachments && profile == .faithful { throw InteropRules.appUsersCannotSendFiles() }
+            for rawId in teamsUsers { try await requireInterop(rawId, resource: resource) }
+        } else if let thread = try await store.thread(id: threadId), let resource = thread.resourceId {
+            try await requireInterop(caller.rawId, resource: resource)
+        }
     }
 
     /// Throws the gate's denial when the org user `rawId` may not meet app users of `resource`.

@@ -26,6 +26,8 @@ public protocol ChatStore: Sendable {
     func participant(_ rawId: String, in threadId: String) async throws -> ChatParticipant?
     func participants(in threadId: String, offset: Int, limit: Int) async throws -> [ChatParticipant]
     func participantCount(in threadId: String) async throws -> Int
+    /// The raw ids of the thread's participants that start with `prefix` (e.g. Teams users).
+    func participantIds(in threadId: String, withPrefix prefix: String) async throws -> [String]
     /// Adds those not yet in the thread and appends one `participantAdded` message listing them;
     /// returns who was added. Throws if the thread would exceed `maxParticipants`.
     func addParticipants(
