@@ -253,3 +253,16 @@ def test_a_blocked_resource_is_refused_on_every_path(alice, teams, http, admin_h
     with pytest.raises(KeyError, match="id"):  # SDK bug, see the module docstring
         alice.client.create_chat_thread(support.unique_topic(), thread_participants=[ChatParticipant(identifier=MicrosoftTeamsUserIdentifier(person["id"]))])
     assert [m.content.message for m in support.user_messages(support.messages(tc))] == ["while allowed"]
+
+
+def test_the_teams_user_sees_the_app_users_read_receipts(alice, teams, http):
+    _, person, _, headers = teams
+    chat_id = shared_thread(alice, person)
+    resp = http.post(f"/v1.0/chats/{chat_id}/messages", headers=headers, json={"body": {"content": "read me"}})
+    message_id = resp.json()["id"]
+    alice.thread(chat_id).send_read_receipt(message_id)
+    resp = http.get(f"/v1.0/chats/{chat_id}/readReceipts", headers=headers)
+    assert resp.status_code == 200, support.describe(resp)
+    receipts = {r["user"]["id"]: r for r in resp.json()["value"]}
+    assert receipts[alice.raw_id]["messageId"] == message_id
+    assert receipts[alice.raw_id]["user"]["userIdentityType"] == "azureCommunicationServicesUser"

@@ -131,3 +131,15 @@ def test_tenant_admin_input_errors(http, admin_headers):
     assert resp.status_code == 404, support.describe(resp)
     resp = http.get("/admin/tenants", headers={})
     assert resp.status_code == 401, support.describe(resp)
+
+
+def test_teams_voice_apps(http, admin_headers, organization):
+    tenant, _, _ = organization
+    resp = http.post(f"/admin/tenants/{tenant['id']}/voice-apps", headers=admin_headers, json={"displayName": "Help Desk"})
+    assert resp.status_code == 201, support.describe(resp)
+    app = resp.json()
+    assert app["rawId"] == f"28:orgid:{app['appId']}"
+    resp = http.get(f"/admin/tenants/{tenant['id']}/voice-apps", headers=admin_headers)
+    assert [a["rawId"] for a in resp.json()["value"]] == [app["rawId"]]
+    resp = http.post(f"/admin/tenants/{tenant['id']}/voice-apps", headers=admin_headers, json={"displayName": ""})
+    assert resp.status_code == 400, support.describe(resp)

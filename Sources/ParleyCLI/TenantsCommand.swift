@@ -8,7 +8,10 @@ struct TenantsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenants",
         abstract: "Manage organizations (Teams tenants) of a running Parley server.",
-        subcommands: [List.self, Create.self, Show.self, SetFederation.self, SetPolicy.self, Users.self, AddUser.self, UpdateUser.self]
+        subcommands: [
+            List.self, Create.self, Show.self, SetFederation.self, SetPolicy.self, Users.self, AddUser.self, UpdateUser.self, VoiceApps.self,
+            AddVoiceApp.self,
+        ]
     )
 
     struct List: AsyncParsableCommand {
@@ -138,6 +141,32 @@ struct TenantsCommand: AsyncParsableCommand {
                 let update = OrgUserUpdateRequest(coexistenceMode: mode, enterpriseVoiceEnabled: enterpriseVoice, externalAccessPolicy: policy)
                 try printJSON(await client.updateUser(user, of: tenant, update))
             }
+        }
+    }
+
+    struct VoiceApps: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "voice-apps", abstract: "List a tenant's Teams voice apps.")
+        @OptionGroup var server: ServerOptions
+        @Argument(help: "Tenant id.") var tenant: String
+
+        func run() async throws {
+            try await server.withClient { client in
+                for app in try await client.voiceApps(of: tenant) { print("\(app.rawId)\t\(app.displayName)") }
+            }
+        }
+    }
+
+    struct AddVoiceApp: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-voice-app",
+            abstract: "Create a Teams voice app (auto attendant or call queue resource account), 28:orgid:<app id>."
+        )
+        @OptionGroup var server: ServerOptions
+        @Argument(help: "Tenant id.") var tenant: String
+        @Argument(help: "Display name.") var displayName: String
+
+        func run() async throws {
+            try await server.withClient { client in try printJSON(await client.addVoiceApp(to: tenant, displayName: displayName)) }
         }
     }
 }

@@ -45,4 +45,17 @@ extension AdminClient {
     public func updateUser(_ userId: String, of tenantId: String, _ update: OrgUserUpdateRequest) async throws -> OrgUserModel {
         try await send(.PATCH, "/admin/tenants/\(Self.escape(tenantId))/users/\(Self.escape(userId))", body: update, as: OrgUserModel.self)
     }
+
+    public func voiceApps(of tenantId: String) async throws -> [TeamsVoiceAppModel] {
+        try await send(.GET, "/admin/tenants/\(Self.escape(tenantId))/voice-apps", as: PageModel<TeamsVoiceAppModel>.self).value
+    }
+
+    public func addVoiceApp(to tenantId: String, displayName: String) async throws -> TeamsVoiceAppModel {
+        try await send(
+            .POST,
+            "/admin/tenants/\(Self.escape(tenantId))/voice-apps",
+            body: TeamsVoiceAppCreateRequest(displayName: displayName),
+            as: TeamsVoiceAppModel.self
+        )
+    }
 }

@@ -181,6 +181,19 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v7: Teams voice apps") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE teams_voice_apps (
+                        app_id TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                        display_name TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX teams_voice_apps_by_tenant ON teams_voice_apps(tenant_id);
+                    """
+            )
+        }
         return migrator
     }
 }

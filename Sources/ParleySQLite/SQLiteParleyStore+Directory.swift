@@ -184,6 +184,37 @@ extension SQLiteParleyStore {
         }
     }
 
+    // MARK: Voice apps
+
+    public func insertVoiceApp(_ app: TeamsVoiceApp, event: DomainEvent) async throws {
+        try await writer.write { db in
+            guard try db.fetchOne(Bool.self, cached: "SELECT 1 FROM teams_voice_apps WHERE app_id = ?", arguments: [Self.key(app.appId)]) != true
+            else {
+                throw ParleyError(.conflict, "A voice app with this id already exists.", target: "id")
+            }
+            try db.execute(
+                cached: "INSERT INTO teams_voice_apps (app_id, tenant_id, display_name, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [Self.key(app.appId), Self.key(app.tenantId), app.displayName, Self.millis(app.createdAt)]
+            )
+            try Self.append(event, to: db)
+        }
+    }
+
+    public func voiceApps(in tenantId: UUID) async throws -> [TeamsVoiceApp] {
+        try await database.read { db in
+            try db.fetchAllRows(
+                cached: "SELECT * FROM teams_voice_apps WHERE tenant_id = ? ORDER BY created_at, app_id",
+                arguments: [Self.key(tenantId)]
+            )
+            .map { row in
+                guard let appId = UUID(uuidString: row["app_id"]), let tenant = UUID(uuidString: row["tenant_id"]) else {
+                    throw ParleyError(.internal, "Stored voice app is malformed.")
+                }
+                return TeamsVoiceApp(appId: appId, tenantId: tenant, displayName: row["display_name"], createdAt: Self.date(row["created_at"]))
+            }
+        }
+    }
+
     // MARK: Rows
 
     private static func app(from row: Row) throws -> TenantApp {

@@ -129,3 +129,27 @@ public struct OrgUserModel: Codable, Sendable, Equatable {
         self.externalAccessPolicy = externalAccessPolicy
     }
 }
+
+/// `POST /admin/tenants/{id}/voice-apps`
+public struct TeamsVoiceAppCreateRequest: Codable, Sendable {
+    public var displayName: String
+    public var id: String?
+    public init(displayName: String, id: String? = nil) {
+        self.displayName = displayName
+        self.id = id
+    }
+}
+
+public struct TeamsVoiceAppModel: Codable, Sendable, Equatable {
+    public var appId: String
+    /// `28:orgid:<app id>`
+    public var rawId: String
+    public var tenantId: String
+    public var displayName: String
+    public init(appId: String, rawId: String, tenantId: String, displayName: String) {
+        self.appId = appId
+        self.rawId = rawId
+        self.tenantId = tenantId
+        self.displayName = displayName
+    }
+}

@@ -236,3 +236,15 @@ public struct GraphChatMessage: Codable, Sendable, Equatable {
         self.reactions = []
     }
 }
+
+/// `GET /v1.0/chats/{id}/readReceipts` (a Parley extension): the newest message each member read.
+public struct GraphReadReceipt: Codable, Sendable, Equatable {
+    public var user: GraphUserIdentity
+    public var messageId: String
+    public var readDateTime: String
+    public init(user: GraphUserIdentity, messageId: String, readDateTime: String) {
+        self.user = user
+        self.messageId = messageId
+        self.readDateTime = readDateTime
+    }
+}

@@ -159,6 +159,24 @@ public struct DirectoryService: Sendable {
         return updated
     }
 
+    // MARK: Voice apps
+
+    /// Creates a Teams voice app (a resource account) in the tenant.
+    public func addVoiceApp(to tenantId: UUID, displayName: String, id: UUID? = nil) async throws -> TeamsVoiceApp {
+        _ = try await tenant(tenantId)
+        guard !displayName.isEmpty, displayName.count <= 256 else {
+            throw ParleyError(.validation, "A voice app needs a display name of 1-256 characters.", target: "displayName")
+        }
+        let app = TeamsVoiceApp(appId: id ?? ids.uuid(), tenantId: tenantId, displayName: displayName, createdAt: clock.now())
+        try await store.insertVoiceApp(app, event: event(.voiceAppCreated, tenantId, subject: app.rawId))
+        return app
+    }
+
+    public func voiceApps(in tenantId: UUID) async throws -> [TeamsVoiceApp] {
+        _ = try await tenant(tenantId)
+        return try await store.voiceApps(in: tenantId)
+    }
+
     // MARK: Interop
 
     /// The interop gate for an app user of `resource` reaching `user` (see ``InteropGate``).
@@ -177,6 +195,7 @@ public struct DirectoryService: Sendable {
             tenant = existing
         } else {
             tenant = try await createTenant(displayName: "Contoso", domain: "contoso.com", id: tenantId)
+            _ = try await addVoiceApp(to: tenantId, displayName: "Contoso Help Desk", id: DemoOrganization.voiceAppId)
             for person in DemoOrganization.people {
                 _ = try await addUser(
                     to: tenantId,
@@ -208,6 +227,8 @@ public struct DirectoryService: Sendable {
 /// The fixed people of the demo organization (stable ids, so scripts can name them).
 public enum DemoOrganization {
     public static let tenantId = UUID(uuidString: "7a6b1e52-0c4f-4d8e-9a51-3d2f6c8b9e10")!
+    /// The help desk voice app, `28:orgid:<id>`.
+    public static let voiceAppId = UUID(uuidString: "3f1d2c4b-5a6e-4f70-8192-a3b4c5d6e7f8")!
 
     public struct Person: Sendable {
         public var id: UUID

@@ -30,4 +30,7 @@ public protocol DirectoryStore: Sendable {
     func insertApp(_ app: TenantApp, secretHash: String, event: DomainEvent) async throws
     func apps(in tenantId: UUID) async throws -> [TenantApp]
     func app(id: UUID) async throws -> (app: TenantApp, secretHash: String)?
+
+    func insertVoiceApp(_ app: TeamsVoiceApp, event: DomainEvent) async throws
+    func voiceApps(in tenantId: UUID) async throws -> [TeamsVoiceApp]
 }

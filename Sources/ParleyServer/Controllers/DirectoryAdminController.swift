@@ -22,6 +22,34 @@ struct DirectoryAdminController {
         group.put("tenants/{tenantId}/users/{userId}/password", use: setPassword)
         group.get("tenants/{tenantId}/apps", use: listApps)
         group.post("tenants/{tenantId}/apps", use: registerApp)
+        group.get("tenants/{tenantId}/voice-apps", use: listVoiceApps)
+        group.post("tenants/{tenantId}/voice-apps", use: addVoiceApp)
+    }
+
+    @Sendable func listVoiceApps(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        try WireIO.json(PageModel(value: try await directory.voiceApps(in: try tenantId(context)).map(Self.model)))
+    }
+
+    @Sendable func addVoiceApp(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await Self.require(
+            WireIO.decodeStrict(TeamsVoiceAppCreateRequest.self, allowedFields: ["displayName", "id"], from: &request, limit: maxBodyBytes)
+        )
+        let app = try await directory.addVoiceApp(
+            to: try tenantId(context),
+            displayName: body.displayName,
+            id: try body.id.map { try Self.uuid($0, field: "id") }
+        )
+        return try WireIO.json(Self.model(app), status: .created)
+    }
+
+    static func model(_ app: TeamsVoiceApp) -> TeamsVoiceAppModel {
+        TeamsVoiceAppModel(
+            appId: app.appId.uuidString.lowercased(),
+            rawId: app.rawId,
+            tenantId: app.tenantId.uuidString.lowercased(),
+            displayName: app.displayName
+        )
     }
 
     @Sendable func setPassword(_ request: Request, context: ParleyRequestContext) async throws -> Response {

@@ -29,6 +29,7 @@ struct GraphChatsController {
         group.get("chats/{chatId}/messages/{messageId}/hostedContents/{contentId}/$value", use: hostedContent)
         group.post("chats/{chatId}/markChatReadForUser", use: markRead)
         group.post("chats/{chatId}/sendTypingIndicator", use: sendTyping)
+        group.get("chats/{chatId}/readReceipts", use: readReceipts)
     }
 
     // MARK: Chats
@@ -203,7 +204,36 @@ struct GraphChatsController {
         return WireIO.empty(.noContent)
     }
 
+    /// A Parley extension: who read what (Graph has no read receipts for chats).
+    @Sendable func readReceipts(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let (caller, _) = try callerOf(context)
+        let chatId = try chatId(context)
+        var receipts: [GraphReadReceipt] = []
+        var skip = 0
+        while true {
+            let page = try await chat.readReceipts(in: chatId, for: caller, skip: skip, pageSize: ChatLimits.maxPageSize)
+            receipts += page.items.map {
+                GraphReadReceipt(
+                    user: identity(of: $0.senderRawId, name: nil, caller),
+                    messageId: $0.messageId,
+                    readDateTime: WireTimestamp.rfc3339($0.readAt)
+                )
+            }
+            guard let next = page.next else { break }
+            skip = next
+        }
+        return try WireIO.json(GraphCollection(value: receipts))
+    }
+
     // MARK: Wire
+
+    /// How Graph names a chat member: people as `aadUser`, app users as `azureCommunicationServicesUser`.
+    private func identity(of rawId: String, name: String?, _ caller: ChatCaller) -> GraphUserIdentity {
+        if case .microsoftTeamsUser(let userId, _, _) = CommunicationIdentifier(rawId: rawId) {
+            return GraphUserIdentity(id: userId, displayName: name, userIdentityType: "aadUser", tenantId: caller.tenantId?.uuidString.lowercased())
+        }
+        return GraphUserIdentity(id: rawId, displayName: name, userIdentityType: "azureCommunicationServicesUser", tenantId: nil)
+    }
 
     private func callerOf(_ context: ParleyRequestContext) throws -> (ChatCaller, OrgUser) {
         let principal = try context.requireOrgPrincipal()
@@ -269,27 +299,7 @@ struct GraphChatsController {
             messageType = "systemEventMessage"
             body = GraphItemBody(contentType: "html", content: "<systemEventMessage/>")
         }
-        let from = message.senderRawId.map { rawId -> GraphIdentitySet in
-            let identifier = CommunicationIdentifier(rawId: rawId)
-            if case .microsoftTeamsUser(let userId, _, _) = identifier {
-                return GraphIdentitySet(
-                    user: GraphUserIdentity(
-                        id: userId,
-                        displayName: message.senderDisplayName,
-                        userIdentityType: "aadUser",
-                        tenantId: caller.tenantId?.uuidString.lowercased()
-                    )
-                )
-            }
-            return GraphIdentitySet(
-                user: GraphUserIdentity(
-                    id: rawId,
-                    displayName: message.senderDisplayName,
-                    userIdentityType: "azureCommunicationServicesUser",
-                    tenantId: nil
-                )
-            )
-        }
+        let from = message.senderRawId.map { GraphIdentitySet(user: identity(of: $0, name: message.senderDisplayName, caller)) }
         var content = body.content
         var files: [GraphAttachment] = []
         for attachment in message.content.attachments ?? [] {
