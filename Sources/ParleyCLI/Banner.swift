@@ -25,6 +25,10 @@ enum Banner {
         if let demo = info.demoOrganization {
             lines += ["Demo organization \(demo.domain) (tenant \(demo.tenantId)), interop enabled for this resource. Add them to a chat:"]
             lines += demo.users.map { "  \($0.displayName.padding(toLength: 12, withPad: " ", startingAt: 0)) \($0.rawId)  (\($0.coexistenceMode))" }
+            lines += [
+                "They sign in (e.g. with MSAL) at authority \(info.url)/\(demo.tenantId), client id \(demo.clientId),",
+                "as <name>@\(demo.domain) with password \(demo.password); then use \(info.url)/v1.0/me/chats.",
+            ]
             lines.append("")
         } else {
             lines += ["Tip: 'swift run parley serve --demo' adds a demo organization of Teams users to chat with.", ""]

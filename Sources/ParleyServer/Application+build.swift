@@ -115,7 +115,9 @@ extension ParleyEnvironment {
                 .init(
                     tenantId: demo.tenant.id.uuidString.lowercased(),
                     domain: demo.tenant.domain,
-                    users: demo.users.map(DirectoryAdminController.model)
+                    users: demo.users.map(DirectoryAdminController.model),
+                    clientId: demo.clientId,
+                    password: demo.password
                 )
             }
         )

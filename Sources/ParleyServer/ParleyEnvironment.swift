@@ -18,7 +18,7 @@ public struct ParleyEnvironment: Sendable {
     public let adminKey: String
     public let defaultResource: CommunicationResource
     /// The demo organization, when seeded.
-    public let demo: (tenant: Tenant, users: [OrgUser])?
+    public let demo: DemoSeed?
     public let clock: any WallClock
     /// The data directory's absolute path.
     public let dataDirectory: String
@@ -58,7 +58,8 @@ public struct ParleyEnvironment: Sendable {
         let orgSigningKey = try await store.secret(named: SecretName.orgTokenSigningKey) { TokenAuthority.generateSigningKeyPEM() }
         let orgSignIn = OrgSignInService(store: store, tokens: try await OrgTokenAuthority(signingKeyPEM: orgSigningKey), clock: clock, ids: ids)
         let defaultResource = try await resources.ensureDefault()
-        let demo = configuration.demo ? try await directory.seedDemo(for: defaultResource) : nil
+        let demo =
+            configuration.demo ? try await Self.seedDemo(directory: directory, signIn: orgSignIn, store: store, resource: defaultResource) : nil
         return ParleyEnvironment(
             configuration: configuration,
             store: store,
@@ -77,4 +78,31 @@ public struct ParleyEnvironment: Sendable {
             tls: tls
         )
     }
+
+    /// Seeds the demo organization, and makes its people able to sign in at once: one client app
+    /// and one password for all of them (random, kept in the store, printed at start).
+    private static func seedDemo(
+        directory: DirectoryService,
+        signIn: OrgSignInService,
+        store: any ParleyStore,
+        resource: CommunicationResource
+    ) async throws -> DemoSeed {
+        let (tenant, users) = try await directory.seedDemo(for: resource)
+        let password = try await store.secret(named: "demo-password") { "demo-" + SecretGenerator.base64Secret(byteCount: 9).filter(\.isLetter) }
+        for user in users where try await store.passwordHash(of: user.id) == nil {
+            try await signIn.setPassword(password, of: user.id, in: tenant.id)
+        }
+        var app = try await signIn.apps(in: tenant.id).first
+        if app == nil { app = try await signIn.registerApp(in: tenant.id, displayName: "Parley demo client").0 }
+        let clientId = app?.appId.uuidString.lowercased() ?? ""
+        return DemoSeed(tenant: tenant, users: users, clientId: clientId, password: password)
+    }
+}
+
+/// What the demo seed made: the organization, its people, and how they sign in.
+public struct DemoSeed: Sendable {
+    public var tenant: Tenant
+    public var users: [OrgUser]
+    public var clientId: String
+    public var password: String
 }

@@ -47,6 +47,27 @@ import Testing
         #expect(caller.user.rawId == user.rawId)
     }
 
+    @Test func theDemoOrganizationSignsInAtOnceAndSurvivesRestarts() async throws {
+        let directory = try temporaryDirectory().path
+        let first = try await ServerFixture(inMemory: false, demo: true, dataDirectory: directory)
+        let demo = try #require(first.environment.demo)
+        #expect(demo.users.count == 3)
+        let adele = try #require(demo.users.first { $0.userPrincipalName == "adele@contoso.com" })
+        let tokens = try await first.environment.orgSignIn.signIn(
+            tenant: demo.tenant,
+            clientId: demo.clientId,
+            username: adele.userPrincipalName,
+            password: demo.password,
+            issuer: "https://localhost/x/v2.0"
+        )
+        #expect(try await first.environment.orgSignIn.authenticate(accessToken: tokens.accessToken).user == adele)
+        #expect(demo.tenant.federation.allowedAcsResources == [first.resource.immutableId])
+
+        let again = try #require(try await ServerFixture(inMemory: false, demo: true, dataDirectory: directory).environment.demo)
+        #expect(again.password == demo.password)
+        #expect(again.clientId == demo.clientId)
+    }
+
     @Test func inMemoryRunsForgetEverything() async throws {
         let directory = try temporaryDirectory().path
         let first = try await ServerFixture(inMemory: true, dataDirectory: directory)

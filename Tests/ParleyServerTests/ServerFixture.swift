@@ -22,6 +22,7 @@ struct ServerFixture {
         plaintext: Bool = true,
         maxBodyBytes: Int? = nil,
         rateLimits: Bool = false,
+        demo: Bool = false,
         dataDirectory: String? = nil
     ) async throws {
         var configuration = ParleyConfiguration()
@@ -31,6 +32,7 @@ struct ServerFixture {
         configuration.port = 0
         if let maxBodyBytes { configuration.maxBodyBytes = maxBodyBytes }
         configuration.enforceRateLimits = rateLimits
+        configuration.demo = demo
         let clock = ManualWallClock(Date())
         self.clock = clock
         self.environment = try await ParleyEnvironment.bootstrap(configuration: configuration, clock: clock)

@@ -71,10 +71,16 @@ public struct ServerReadyInfo: Codable, Sendable, Equatable {
         public var tenantId: String
         public var domain: String
         public var users: [OrgUserModel]
-        public init(tenantId: String, domain: String, users: [OrgUserModel]) {
+        /// The demo client app's id, for the password grant (MSAL's `client_id`).
+        public var clientId: String
+        /// The password of every demo person.
+        public var password: String
+        public init(tenantId: String, domain: String, users: [OrgUserModel], clientId: String, password: String) {
             self.tenantId = tenantId
             self.domain = domain
             self.users = users
+            self.clientId = clientId
+            self.password = password
         }
     }
 
