@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ParleyAPI
 import ParleyCore
 
 extension SQLiteParleyStore {
@@ -346,6 +347,14 @@ extension SQLiteParleyStore {
         )
         guard member == true else {
             throw ParleyError(.forbidden, wireCode: "Forbidden", "The initiator doesn't have the permission to perform the requested operation.")
+        }
+        if !`guard`.allowsTeamsParticipants {
+            let teams = try db.fetchOne(
+                Bool.self,
+                cached: "SELECT 1 FROM chat_participants WHERE thread_id = ? AND raw_id >= ? AND raw_id < ? LIMIT 1",
+                arguments: [threadId, RawIdPrefix.teamsPublic, RawIdPrefix.teamsPublic + "\u{10FFFF}"]
+            )
+            if teams == true { throw TeamsParticipantsPresent() }
         }
     }
 

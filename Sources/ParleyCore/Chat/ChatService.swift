@@ -233,7 +233,7 @@ public struct ChatService: Sendable {
         try Self.validateDisplayName(senderDisplayName)
         try Self.validateAttachments(attachments)
         try limit(.sendMessage, key: threadId)
-        try await requireInteropForMessage(in: threadId, from: caller, withAttachments: !attachments.isEmpty)
+        if caller.resourceId == nil { try await requireInteropForOrgMessage(in: threadId, from: caller) }
         let now = clock.now()
         // Attachments get server ids, in the order given (senders' ids are only local names).
         let attachments = attachments.map { draft in
@@ -253,15 +253,24 @@ public struct ChatService: Sendable {
                 draft.images[attachment.id] = HostedImage(data: data, contentType: contentType)
             }
         }
-        // The guard checks membership and liveness in the write transaction itself.
-        return try await withThreadErrors(threadId, caller) {
-            try await store.appendMessage(
-                draft,
-                to: threadId,
-                at: now,
-                guard: ChatGuard(participant: caller.rawId),
-                event: event(.chatMessageReceived, threadId, caller, now)
-            )
+        // The guard checks membership and liveness in the write transaction itself, and for app
+        // users whether Teams users are in the thread: only then does the interop gate run.
+        func append(clearedForTeams: Bool) async throws -> ChatMessage {
+            try await withThreadErrors(threadId, caller) {
+                try await store.appendMessage(
+                    draft,
+                    to: threadId,
+                    at: now,
+                    guard: ChatGuard(participant: caller.rawId, allowsTeamsParticipants: clearedForTeams),
+                    event: event(.chatMessageReceived, threadId, caller, now)
+                )
+            }
+        }
+        do {
+            return try await append(clearedForTeams: caller.resourceId == nil)
+        } catch is TeamsParticipantsPresent {
+            try await requireInteropForAppMessage(in: threadId, from: caller, withAttachments: !attachments.isEmpty)
+            return try await append(clearedForTeams: true)
         }
     }
 
@@ -512,19 +521,22 @@ public struct ChatService: Sendable {
         return (valid, invalid, resource)
     }
 
-    /// The interop gate on the message path: an app user's message reaches the thread's Teams
-    /// users only while each of them may still meet app users of the resource (organizations can
-    /// change their minds after a chat started), and a Teams user's message reaches app users only
-    /// while the Teams user may. Rule C2 refuses app users' attachments where Teams users are.
-    private func requireInteropForMessage(in threadId: String, from caller: ChatCaller, withAttachments: Bool) async throws {
-        if let resource = caller.resourceId {
-            let teamsUsers = try await store.participantIds(in: threadId, withPrefix: RawIdPrefix.teamsPublic)
-            guard !teamsUsers.isEmpty else { return }
-            if withAttachments && profile == .faithful { throw InteropRules.appUsersCannotSendFiles() }
-            for rawId in teamsUsers { try await requireInterop(rawId, resource: resource) }
-        } else if let thread = try await store.thread(id: threadId), let resource = thread.resourceId {
-            try await requireInterop(caller.rawId, resource: resource)
+    /// The interop gate on the message path for an app user in a thread with Teams users: the
+    /// message reaches them only while each of them may still meet app users of the resource
+    /// (organizations can change their minds after a chat started). Rule C2 refuses attachments.
+    private func requireInteropForAppMessage(in threadId: String, from caller: ChatCaller, withAttachments: Bool) async throws {
+        guard let resource = caller.resourceId else { return }
+        if withAttachments && profile == .faithful { throw InteropRules.appUsersCannotSendFiles() }
+        for rawId in try await store.participantIds(in: threadId, withPrefix: RawIdPrefix.teamsPublic) {
+            try await requireInterop(rawId, resource: resource)
         }
+    }
+
+    /// A Teams user's message reaches a thread's app users only while the Teams user may meet
+    /// app users of the thread's resource.
+    private func requireInteropForOrgMessage(in threadId: String, from caller: ChatCaller) async throws {
+        guard let thread = try await store.thread(id: threadId), let resource = thread.resourceId else { return }
+        try await requireInterop(caller.rawId, resource: resource)
     }
 
     /// Throws the gate's denial when the org user `rawId` may not meet app users of `resource`.

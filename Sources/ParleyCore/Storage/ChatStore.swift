@@ -90,11 +90,21 @@ public struct ChatGuard: Sendable, Equatable {
     public var participant: String
     /// For message edits and deletes: the message must have been sent by this raw id.
     public var messageSender: String?
+    /// When false, the write fails with ``TeamsParticipantsPresent`` if the thread has Teams
+    /// users: the caller must first apply the interop gate to them, then write again with true.
+    /// Checking inside the write keeps app-only threads (the hot path) free of extra reads.
+    public var allowsTeamsParticipants: Bool
 
-    public init(participant: String, messageSender: String? = nil) {
+    public init(participant: String, messageSender: String? = nil, allowsTeamsParticipants: Bool = true) {
         self.participant = participant
         self.messageSender = messageSender
+        self.allowsTeamsParticipants = allowsTeamsParticipants
     }
+}
+
+/// A guarded write met Teams participants it was not cleared for (see ``ChatGuard``).
+public struct TeamsParticipantsPresent: Error, Sendable {
+    public init() {}
 }
 
 /// Where a page of threads ends: the last thread's activity time and id.
