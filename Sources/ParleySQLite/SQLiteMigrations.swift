@@ -194,6 +194,25 @@ enum SQLiteMigrations {
                     """
             )
         }
+        // Event positions come from the rowid: events are never deleted, so rowids only grow, and
+        // AUTOINCREMENT's extra bookkeeping write (sqlite_sequence) on every message is avoided.
+        migrator.registerMigration("v8: event log without AUTOINCREMENT") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE domain_events_v8 (
+                        position INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        resource_id TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        data TEXT NOT NULL,
+                        occurred_at INTEGER NOT NULL
+                    );
+                    INSERT INTO domain_events_v8 SELECT position, kind, resource_id, subject, data, occurred_at FROM domain_events;
+                    DROP TABLE domain_events;
+                    ALTER TABLE domain_events_v8 RENAME TO domain_events;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -334,28 +334,26 @@ extension SQLiteParleyStore {
     // MARK: Guards
 
     /// Throws unless the thread is live and the guard's participant is in it.
+    /// One statement for the whole guard: it runs inside the single writer, on every send.
     private static func check(_ guard: ChatGuard, _ threadId: String, _ db: Database) throws {
-        guard let deletedAt = try db.fetchOneRow(cached: "SELECT deleted_at FROM chat_threads WHERE id = ?", arguments: [threadId]),
-            deletedAt["deleted_at"] as Int64? == nil
+        guard
+            let row = try db.fetchOneRow(
+                cached: """
+                    SELECT t.deleted_at IS NULL AS live,
+                        EXISTS (SELECT 1 FROM chat_participants WHERE thread_id = t.id AND raw_id = ?) AS member,
+                        EXISTS (SELECT 1 FROM chat_participants WHERE thread_id = t.id AND raw_id >= ? AND raw_id < ?) AS teams
+                    FROM chat_threads t WHERE t.id = ?
+                    """,
+                arguments: [`guard`.participant, RawIdPrefix.teamsPublic, RawIdPrefix.teamsPublic + "\u{10FFFF}", threadId]
+            ),
+            row["live"] as Bool
         else {
             throw ParleyError(.notFound, "Chat thread '\(threadId)' was not found.", target: "chatThreadId")
         }
-        let member = try db.fetchOne(
-            Bool.self,
-            cached: "SELECT 1 FROM chat_participants WHERE thread_id = ? AND raw_id = ?",
-            arguments: [threadId, `guard`.participant]
-        )
-        guard member == true else {
+        guard row["member"] as Bool else {
             throw ParleyError(.forbidden, wireCode: "Forbidden", "The initiator doesn't have the permission to perform the requested operation.")
         }
-        if !`guard`.allowsTeamsParticipants {
-            let teams = try db.fetchOne(
-                Bool.self,
-                cached: "SELECT 1 FROM chat_participants WHERE thread_id = ? AND raw_id >= ? AND raw_id < ? LIMIT 1",
-                arguments: [threadId, RawIdPrefix.teamsPublic, RawIdPrefix.teamsPublic + "\u{10FFFF}"]
-            )
-            if teams == true { throw TeamsParticipantsPresent() }
-        }
+        if !`guard`.allowsTeamsParticipants, row["teams"] as Bool { throw TeamsParticipantsPresent() }
     }
 
     /// ``check(_:_:_:)``, and the message exists and was sent by the guard's sender.
@@ -387,18 +385,21 @@ extension SQLiteParleyStore {
     /// Inserts a message with the thread's next sequence number and an id (epoch milliseconds)
     /// greater than every earlier one, and moves the thread's activity time.
     private static func insertMessage(_ draft: ChatMessageDraft, into threadId: String, at time: Date, _ db: Database) throws -> ChatMessage {
+        let at = millis(time)
+        // Next sequence number and an id above every earlier one, in one statement.
         guard
-            let counters = try db.fetchOneRow(cached: "SELECT last_sequence, last_message_id FROM chat_threads WHERE id = ?", arguments: [threadId])
+            let counters = try db.fetchOneRow(
+                cached: """
+                    UPDATE chat_threads SET last_sequence = last_sequence + 1, last_message_id = max(?, last_message_id + 1), last_message_at = ?
+                    WHERE id = ? RETURNING last_sequence, last_message_id
+                    """,
+                arguments: [at, at, threadId]
+            )
         else {
             throw ParleyError(.notFound, "Chat thread '\(threadId)' was not found.", target: "chatThreadId")
         }
-        let sequence = (counters["last_sequence"] as Int64) + 1
-        let at = millis(time)
-        let id = max(at, (counters["last_message_id"] as Int64) + 1)
-        try db.execute(
-            cached: "UPDATE chat_threads SET last_sequence = ?, last_message_id = ?, last_message_at = ? WHERE id = ?",
-            arguments: [sequence, id, at, threadId]
-        )
+        let sequence: Int64 = counters["last_sequence"]
+        let id: Int64 = counters["last_message_id"]
         try db.execute(
             cached: """
                 INSERT INTO chat_messages
