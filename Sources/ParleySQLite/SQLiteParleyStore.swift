@@ -9,13 +9,21 @@ public final class SQLiteParleyStore: ParleyStore {
     let writer: GroupCommitWriter
     private let users = UserCache()
 
+    /// How hard a commit is pushed to disk before it is acknowledged.
+    public enum Durability: String, Sendable, CaseIterable {
+        /// fsync on every commit: an acknowledged write survives power loss (the default).
+        case full
+        /// fsync at checkpoints only: an acknowledged write survives the process being killed,
+        /// but the last moments may be lost on power loss. Faster.
+        case normal
+    }
+
     /// Opens (creating if needed) the database file at `path` and migrates it.
-    public init(path: String) throws {
+    public init(path: String, durability: Durability = .full) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
-            // WAL + NORMAL is durable across process crashes; FULL also survives power loss.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: durability == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
         }
         configuration.busyMode = .timeout(10)
         let pool = try DatabasePool(path: path, configuration: configuration)

@@ -40,7 +40,8 @@ public struct ParleyEnvironment: Sendable {
     ) async throws -> ParleyEnvironment {
         let files = try DataDirectory(path: configuration.dataDirectory)
         let tls = configuration.plaintext ? nil : try ServerTLS.prepare(in: files, host: configuration.host, now: clock.now())
-        let store: any ParleyStore = configuration.inMemory ? try SQLiteParleyStore() : try SQLiteParleyStore(path: files.databasePath)
+        let store: any ParleyStore =
+            configuration.inMemory ? try SQLiteParleyStore() : try SQLiteParleyStore(path: files.databasePath, durability: configuration.durability)
 
         let signingKey = try await store.secret(named: SecretName.tokenSigningKey) { TokenAuthority.generateSigningKeyPEM() }
         let adminKey = try await store.secret(named: SecretName.adminKey) { SecretGenerator.base64Secret(byteCount: 32) }

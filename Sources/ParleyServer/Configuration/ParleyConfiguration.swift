@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Logging
 import ParleyCore
+import ParleySQLite
 
 /// Everything the server can be told, read once at start from a `ConfigReader` (flags, then
 /// `PARLEY_*` environment variables, then an optional JSON config file, then defaults).
@@ -19,6 +20,8 @@ public struct ParleyConfiguration: Sendable {
     public var dataDirectory: String = ".parley"
     /// Keep the database in memory (TLS material still lives in the data directory).
     public var inMemory: Bool = false
+    /// `full` (fsync every commit) or `normal` (survives process crashes, not power loss).
+    public var durability: SQLiteParleyStore.Durability = .full
     /// Where to write the JSON ready document once the server listens.
     public var readyFile: String?
     /// How far `x-ms-date` may be from the server's clock.
@@ -46,6 +49,8 @@ public struct ParleyConfiguration: Sendable {
     ///   - `http.maxBodyBytes` (int, default 1048576): request body cap (413 above).
     ///   - `storage.dataDirectory` (string, default `.parley`): database, keys and certificates.
     ///   - `storage.inMemory` (bool, default false): keep the database in memory.
+    ///   - `storage.durability` (string, default `full`): `full` fsyncs every commit; `normal` only
+    ///     survives process crashes.
     ///   - `readyFile` (string, optional): write the ready JSON document here once listening.
     ///   - `auth.clockSkewSeconds` (int, default 900): accepted `x-ms-date` skew.
     ///   - `limits.enforceRateLimits` (bool, default false): published service rate limits.
@@ -60,6 +65,11 @@ public struct ParleyConfiguration: Sendable {
         maxBodyBytes = reader.int(forKey: "http.maxBodyBytes", default: maxBodyBytes)
         dataDirectory = reader.string(forKey: "storage.dataDirectory", default: dataDirectory)
         inMemory = reader.bool(forKey: "storage.inMemory", default: inMemory)
+        let durabilityName = reader.string(forKey: "storage.durability", default: durability.rawValue)
+        guard let parsedDurability = SQLiteParleyStore.Durability(rawValue: durabilityName.lowercased()) else {
+            throw ConfigurationError("storage.durability '\(durabilityName)' is neither 'full' nor 'normal'")
+        }
+        durability = parsedDurability
         readyFile = reader.string(forKey: "readyFile")
         clockSkewSeconds = reader.int(forKey: "auth.clockSkewSeconds", default: clockSkewSeconds)
         enforceRateLimits = reader.bool(forKey: "limits.enforceRateLimits", default: enforceRateLimits)
