@@ -161,13 +161,9 @@ public struct ChatService: Sendable {
         skip: Int?,
         pageSize: Int?
     ) async throws -> Page<ChatParticipant, Int> {
-        try ChatPermissions.require(.read, caller)
-        try limit(.listParticipants, key: "\(threadId)|\(caller.rawId)")
-        _ = try await access(threadId, caller)
-        let offset = try Self.skip(skip)
-        let size = try Self.pageSize(pageSize)
-        let rows = try await store.participants(in: threadId, offset: offset, limit: size + 1)
-        return Page(items: Array(rows.prefix(size)), next: rows.count > size ? offset + size : nil)
+        try await skipPaged(threadId, caller, .listParticipants, skip: skip, pageSize: pageSize) { offset, limit in
+            try await store.participants(in: threadId, offset: offset, limit: limit)
+        }
     }
 
     /// Adds participants; returns those that cannot join.
@@ -392,19 +388,33 @@ public struct ChatService: Sendable {
         skip: Int?,
         pageSize: Int?
     ) async throws -> Page<ChatReadReceipt, Int> {
-        try ChatPermissions.require(.read, caller)
-        try limit(.getReadReceipts, key: "\(threadId)|\(caller.rawId)")
-        _ = try await access(threadId, caller)
-        let offset = try Self.skip(skip)
-        let size = try Self.pageSize(pageSize)
-        let rows = try await store.readReceipts(in: threadId, offset: offset, limit: size + 1)
-        return Page(items: Array(rows.prefix(size)), next: rows.count > size ? offset + size : nil)
+        try await skipPaged(threadId, caller, .getReadReceipts, skip: skip, pageSize: pageSize) { offset, limit in
+            try await store.readReceipts(in: threadId, offset: offset, limit: limit)
+        }
     }
 
     /// The ephemeral events (typing) this service publishes.
     public var ephemeralEvents: EventHub { ephemeral }
 
     // MARK: Rules
+
+    /// A page of a list paged by offset (participants, read receipts), for a participant.
+    private func skipPaged<Item: Sendable>(
+        _ threadId: String,
+        _ caller: ChatCaller,
+        _ operation: ChatOperation,
+        skip: Int?,
+        pageSize: Int?,
+        load: (_ offset: Int, _ limit: Int) async throws -> [Item]
+    ) async throws -> Page<Item, Int> {
+        try ChatPermissions.require(.read, caller)
+        try limit(operation, key: "\(threadId)|\(caller.rawId)")
+        _ = try await access(threadId, caller)
+        let offset = try Self.skip(skip)
+        let size = try Self.pageSize(pageSize)
+        let rows = try await load(offset, size + 1)
+        return Page(items: Array(rows.prefix(size)), next: rows.count > size ? offset + size : nil)
+    }
 
     /// The live thread and the caller's membership: 404 for a thread that does not exist, is
     /// deleted or belongs to another resource; 403 for a thread the caller is not in.

@@ -36,7 +36,7 @@ struct ChatController {
 
     @Sendable func createThread(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        let body = try await require(WireIO.decode(CreateChatThreadRequest.self, from: &request, limit: maxBodyBytes))
+        let body = try await WireIO.required(WireIO.decode(CreateChatThreadRequest.self, from: &request, limit: maxBodyBytes))
         let (thread, invalid) = try await chat.createThread(
             by: try context.requireUser().chatCaller,
             topic: body.topic,
@@ -88,7 +88,7 @@ struct ChatController {
 
     @Sendable func sendMessage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        let body = try await require(WireIO.decode(SendChatMessageRequest.self, from: &request, limit: maxBodyBytes))
+        let body = try await WireIO.required(WireIO.decode(SendChatMessageRequest.self, from: &request, limit: maxBodyBytes))
         let threadId = try threadId(context)
         let typeName = body.type ?? "text"
         guard let type = ChatMessageType(rawValue: typeName.lowercased()) else {
@@ -184,14 +184,14 @@ struct ChatController {
         let caller = try context.requireUser().chatCaller
         switch try WireIO.pathParameter("action", in: context) {
         case ":add":
-            let body = try await require(WireIO.decode(AddChatParticipantsRequest.self, from: &request, limit: maxBodyBytes))
+            let body = try await WireIO.required(WireIO.decode(AddChatParticipantsRequest.self, from: &request, limit: maxBodyBytes))
             let invalid = try await chat.addParticipants(try body.participants.map(ChatWire.participant), to: threadId, by: caller)
             return try WireIO.json(
                 AddChatParticipantsResult(invalidParticipants: invalid.isEmpty ? nil : invalid.map(ChatWire.error)),
                 status: .created
             )
         case ":remove":
-            let body = try await require(WireIO.decode(CommunicationIdentifierModel.self, from: &request, limit: maxBodyBytes))
+            let body = try await WireIO.required(WireIO.decode(CommunicationIdentifierModel.self, from: &request, limit: maxBodyBytes))
             try await chat.removeParticipant(try ChatWire.rawId(body), from: threadId, by: caller)
             return WireIO.empty(.noContent)
         case let other:
@@ -214,7 +214,7 @@ struct ChatController {
 
     @Sendable func sendReadReceipt(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        let body = try await require(WireIO.decode(SendReadReceiptRequest.self, from: &request, limit: maxBodyBytes))
+        let body = try await WireIO.required(WireIO.decode(SendReadReceiptRequest.self, from: &request, limit: maxBodyBytes))
         try await chat.sendReadReceipt(for: body.chatMessageId, in: try threadId(context), by: try context.requireUser().chatCaller)
         return WireIO.empty(.ok)
     }
@@ -257,11 +257,6 @@ struct ChatController {
 
     private func threadId(_ context: ParleyRequestContext) throws -> String {
         try WireIO.pathParameter("threadId", in: context)
-    }
-
-    private func require<T>(_ body: T?) throws -> T {
-        guard let body else { throw ParleyError(.badRequest, "The request needs a JSON body.") }
-        return body
     }
 
     /// An absolute URL on this server (`https://host:port/<path>`).

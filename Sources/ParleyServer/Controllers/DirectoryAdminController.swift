@@ -32,7 +32,7 @@ struct DirectoryAdminController {
 
     @Sendable func addVoiceApp(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        let body = try await Self.require(
+        let body = try await WireIO.required(
             WireIO.decodeStrict(TeamsVoiceAppCreateRequest.self, allowedFields: ["displayName", "id"], from: &request, limit: maxBodyBytes)
         )
         let app = try await directory.addVoiceApp(
@@ -54,7 +54,7 @@ struct DirectoryAdminController {
 
     @Sendable func setPassword(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        let body = try await Self.require(
+        let body = try await WireIO.required(
             WireIO.decodeStrict(PasswordSetRequest.self, allowedFields: ["password"], from: &request, limit: maxBodyBytes)
         )
         let userId = try Self.uuid(try WireIO.pathParameter("userId", in: context), field: "userId")
@@ -70,7 +70,7 @@ struct DirectoryAdminController {
 
     @Sendable func registerApp(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        let body = try await Self.require(
+        let body = try await WireIO.required(
             WireIO.decodeStrict(TenantAppCreateRequest.self, allowedFields: ["displayName"], from: &request, limit: maxBodyBytes)
         )
         let (app, secret) = try await signIn.registerApp(in: try tenantId(context), displayName: body.displayName)
@@ -92,7 +92,7 @@ struct DirectoryAdminController {
 
     @Sendable func createTenant(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        let body = try await Self.require(
+        let body = try await WireIO.required(
             WireIO.decodeStrict(TenantCreateRequest.self, allowedFields: ["displayName", "domain", "id"], from: &request, limit: maxBodyBytes)
         )
         let id = try body.id.map { try Self.uuid($0, field: "id") }
@@ -108,7 +108,7 @@ struct DirectoryAdminController {
 
     @Sendable func setFederation(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        let body = try await Self.require(
+        let body = try await WireIO.required(
             WireIO.decodeStrict(
                 AcsFederationModel.self,
                 allowedFields: ["enableAcsUsers", "allowedAcsResources", "blockedAcsResources"],
@@ -135,7 +135,7 @@ struct DirectoryAdminController {
 
     @Sendable func setPolicy(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        let body = try await Self.require(
+        let body = try await WireIO.required(
             WireIO.decodeStrict(ExternalAccessPolicyUpdate.self, allowedFields: ["enableAcsFederationAccess"], from: &request, limit: maxBodyBytes)
         )
         let policy = ExternalAccessPolicy(
@@ -152,7 +152,7 @@ struct DirectoryAdminController {
 
     @Sendable func addUser(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        let body = try await Self.require(
+        let body = try await WireIO.required(
             WireIO.decodeStrict(
                 OrgUserCreateRequest.self,
                 allowedFields: ["displayName", "userPrincipalName", "mail", "coexistenceMode", "enterpriseVoiceEnabled", "id", "password"],
@@ -175,7 +175,7 @@ struct DirectoryAdminController {
 
     @Sendable func updateUser(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        let body = try await Self.require(
+        let body = try await WireIO.required(
             WireIO.decodeStrict(
                 OrgUserUpdateRequest.self,
                 allowedFields: ["coexistenceMode", "enterpriseVoiceEnabled", "externalAccessPolicy"],
@@ -197,11 +197,6 @@ struct DirectoryAdminController {
 
     private func tenantId(_ context: ParleyRequestContext) throws -> UUID {
         try Self.uuid(try WireIO.pathParameter("tenantId", in: context), field: "tenantId")
-    }
-
-    private static func require<T>(_ body: T?) throws -> T {
-        guard let body else { throw ParleyError(.badRequest, "The request needs a JSON body.") }
-        return body
     }
 
     private static func uuid(_ text: String, field: String) throws -> UUID {

@@ -54,9 +54,7 @@ struct GraphChatsController {
     @Sendable func createChat(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let (caller, person) = try callerOf(context)
         var request = request
-        guard let body = try await WireIO.decode(GraphCreateChatRequest.self, from: &request, limit: maxBodyBytes) else {
-            throw ParleyError(.badRequest, wireCode: "BadRequest", "The request needs a JSON body.")
-        }
+        let body = try WireIO.required(try await WireIO.decode(GraphCreateChatRequest.self, from: &request, limit: maxBodyBytes))
         let members = try body.members.map(Self.participant)
         guard members.contains(where: { $0.rawId == caller.rawId }) else {
             throw ParleyError(.badRequest, wireCode: "BadRequest", "The members of a new chat must include the caller.", target: "members")
@@ -98,9 +96,7 @@ struct GraphChatsController {
     @Sendable func addMember(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let (caller, _) = try callerOf(context)
         var request = request
-        guard let body = try await WireIO.decode(GraphConversationMember.self, from: &request, limit: maxBodyBytes) else {
-            throw ParleyError(.badRequest, wireCode: "BadRequest", "The request needs a JSON body.")
-        }
+        let body = try WireIO.required(try await WireIO.decode(GraphConversationMember.self, from: &request, limit: maxBodyBytes))
         let chatId = try chatId(context)
         let participant = try Self.participant(body)
         if let refusal = try await chat.addParticipants([participant], to: chatId, by: caller).first {
@@ -143,9 +139,7 @@ struct GraphChatsController {
     @Sendable func sendMessage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let (caller, person) = try callerOf(context)
         var request = request
-        guard let body = try await WireIO.decode(GraphSendMessageRequest.self, from: &request, limit: maxBodyBytes) else {
-            throw ParleyError(.badRequest, wireCode: "BadRequest", "The request needs a JSON body.")
-        }
+        let body = try WireIO.required(try await WireIO.decode(GraphSendMessageRequest.self, from: &request, limit: maxBodyBytes))
         let sent = try await chat.sendMessage(
             to: try chatId(context),
             by: caller,
@@ -161,9 +155,7 @@ struct GraphChatsController {
     @Sendable func editMessage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let (caller, _) = try callerOf(context)
         var request = request
-        guard let body = try await WireIO.decode(GraphSendMessageRequest.self, from: &request, limit: maxBodyBytes) else {
-            throw ParleyError(.badRequest, wireCode: "BadRequest", "The request needs a JSON body.")
-        }
+        let body = try WireIO.required(try await WireIO.decode(GraphSendMessageRequest.self, from: &request, limit: maxBodyBytes))
         try await chat.editMessage(
             try WireIO.pathParameter("messageId", in: context),
             in: try chatId(context),

@@ -63,6 +63,12 @@ enum WireIO {
         return value
     }
 
+    /// A body the operation cannot do without, or a 400.
+    static func required<T>(_ body: T?) throws -> T {
+        guard let body else { throw ParleyError(.badRequest, wireCode: "BadRequest", "The request needs a JSON body.") }
+        return body
+    }
+
     /// A path parameter, percent-decoded (sync SDK clients encode `:` and `@`, async ones do not).
     static func pathParameter(_ name: String, in context: ParleyRequestContext) throws -> String {
         PercentEncoding.decode(try context.parameters.require(name))
