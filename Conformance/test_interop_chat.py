@@ -143,3 +143,14 @@ def test_teams_voice_apps(http, admin_headers, organization):
     assert [a["rawId"] for a in resp.json()["value"]] == [app["rawId"]]
     resp = http.post(f"/admin/tenants/{tenant['id']}/voice-apps", headers=admin_headers, json={"displayName": ""})
     assert resp.status_code == 400, support.describe(resp)
+
+
+def test_app_user_removes_a_teams_user(alice, organization):
+    _, person, _ = organization
+    tc = alice.create_thread()
+    add_teams_user(tc, person)
+    assert person["rawId"] in support.participant_ids(tc)
+    tc.remove_participant(MicrosoftTeamsUserIdentifier(person["id"]))
+    assert person["rawId"] not in support.participant_ids(tc)
+    removed = support.of_type(support.messages(tc), ChatMessageType.PARTICIPANT_REMOVED)[0]
+    assert [p.identifier.raw_id for p in removed.content.participants] == [person["rawId"]]

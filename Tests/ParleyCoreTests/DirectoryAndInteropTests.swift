@@ -317,3 +317,34 @@ import Testing
         #expect(try await fixture.allMessages(in: thread.id, for: alice.chatCaller).compactMap(\.content.message) == ["reply", "before"])
     }
 }
+
+@Suite struct LargeThreadRuleTests {
+    /// Rule C4 holds for Teams users too: typing and receipts only up to 20 participants.
+    @Test func teamsUsersGetNoTypingOrReceiptsInLargeThreadsEither() async throws {
+        let fixture = try await CoreFixture()
+        let tenant = try await fixture.directory.createTenant(displayName: "Contoso", domain: "contoso.com")
+        let adele = try await fixture.directory.addUser(to: tenant.id, displayName: "Adele", userPrincipalName: "adele@contoso.com")
+        _ = try await fixture.directory.setFederation(
+            AcsFederationConfiguration(enableAcsUsers: true, allowedAcsResources: [fixture.resource.immutableId]),
+            of: tenant.id
+        )
+        let alice = try await fixture.user()
+        var members = [ChatParticipant(rawId: adele.rawId)]
+        for _ in 0..<19 {
+            let (user, _) = try await fixture.identities.createUser(in: fixture.resource, tokenScopes: nil, expiresInMinutes: nil)
+            members.append(ChatParticipant(rawId: user.rawId))
+        }
+        let (thread, invalid) = try await fixture.chat.createThread(by: alice.chatCaller, topic: "t", participants: members, idempotencyKey: nil)
+        #expect(invalid.isEmpty)
+        let adeleCaller = ChatCaller(rawId: adele.rawId, home: .tenant(tenant.id), scopes: [.chat])
+        let message = try await fixture.send("hi", to: thread.id, by: alice.chatCaller)
+        let typing = await #expect(throws: ParleyError.self) {
+            try await fixture.chat.sendTypingNotification(in: thread.id, by: adeleCaller, senderDisplayName: nil)
+        }
+        #expect(typing?.wireCode == "ThreadTooLarge")
+        let receipt = await #expect(throws: ParleyError.self) {
+            try await fixture.chat.sendReadReceipt(for: message.id, in: thread.id, by: adeleCaller)
+        }
+        #expect(receipt?.wireCode == "ThreadTooLarge")
+    }
+}
