@@ -30,12 +30,14 @@ public struct ChatService: Sendable {
     // MARK: Threads
 
     /// Creates a thread with the caller and the valid `participants`; the others come back as
-    /// invalid participants (the thread is created anyway, as ACS does).
+    /// invalid participants (the thread is created anyway, as ACS does), unless `allOrNothing`
+    /// (as Graph does), when the first refusal is thrown and nothing is created.
     public func createThread(
         by caller: ChatCaller,
         topic: String,
         participants: [ChatParticipant],
-        idempotencyKey: String?
+        idempotencyKey: String?,
+        allOrNothing: Bool = false
     ) async throws -> (ChatThread, invalid: [InvalidParticipant]) {
         try ChatPermissions.require(.manageThreads, caller)
         try Self.validateTopic(topic)
@@ -43,6 +45,7 @@ public struct ChatService: Sendable {
         try limit(.createThread, key: caller.rawId)
 
         let (valid, invalid, resource) = try await partition(participants, by: caller, threadResource: caller.resourceId)
+        if allOrNothing, let refusal = invalid.first { throw refusal.error }
         if caller.tenantId != nil, let resource {
             // An org user creating a chat with app users is itself subject to the interop gate.
             try await requireInterop(caller.rawId, resource: resource)
@@ -710,6 +713,12 @@ public struct InvalidParticipant: Sendable, Equatable {
     public var message: String
     /// Parley's code for the rule that refused (an interop gate denial), when there is one.
     public var detailCode: String?
+
+    /// The refusal as a request error (for APIs that add members one at a time or all at once).
+    public var error: ParleyError {
+        let code: ParleyError.Code = self.code == "404" ? .notFound : self.code == "400" ? .badRequest : .forbidden
+        return ParleyError(code, wireCode: detailCode ?? (code == .notFound ? "NotFound" : "Forbidden"), message, target: rawId)
+    }
 
     public init(rawId: String, code: String, message: String, detailCode: String? = nil) {
         self.rawId = rawId

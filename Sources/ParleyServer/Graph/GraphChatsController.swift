@@ -52,7 +52,7 @@ struct GraphChatsController {
     }
 
     @Sendable func createChat(_ request: Request, context: ParleyRequestContext) async throws -> Response {
-        let (caller, person) = try callerOf(context)
+        let (caller, _) = try callerOf(context)
         var request = request
         let body = try WireIO.required(try await WireIO.decode(GraphCreateChatRequest.self, from: &request, limit: maxBodyBytes))
         let members = try body.members.map(Self.participant)
@@ -66,13 +66,14 @@ struct GraphChatsController {
         default: throw ParleyError(.badRequest, wireCode: "BadRequest", "chatType must be 'oneOnOne' or 'group'.", target: "chatType")
         }
         let others = members.filter { $0.rawId != caller.rawId }
-        let (thread, invalid) = try await chat.createThread(by: caller, topic: body.topic ?? "", participants: others, idempotencyKey: nil)
-        if let refusal = invalid.first {
-            // Graph creates all or nothing; the thread exists, so undo it before refusing.
-            try await chat.deleteThread(thread.id, by: caller)
-            throw Self.error(refusal)
-        }
-        _ = person
+        // Graph creates all or nothing: any refused member refuses the chat.
+        let (thread, _) = try await chat.createThread(
+            by: caller,
+            topic: body.topic ?? "",
+            participants: others,
+            idempotencyKey: nil,
+            allOrNothing: true
+        )
         return try WireIO.json(try await model(thread, caller), status: .created)
     }
 
@@ -100,7 +101,7 @@ struct GraphChatsController {
         let chatId = try chatId(context)
         let participant = try Self.participant(body)
         if let refusal = try await chat.addParticipants([participant], to: chatId, by: caller).first {
-            throw Self.error(refusal)
+            throw refusal.error
         }
         let thread = try await chat.thread(chatId, for: caller)
         return try WireIO.json(try await member(participant, thread, caller), status: .created)
@@ -404,16 +405,6 @@ struct GraphChatsController {
         }
     }
 
-    /// A refused member as Graph's error: 403 with the rule's code.
-    private static func error(_ refusal: InvalidParticipant) -> ParleyError {
-        let code: ParleyError.Code = refusal.code == "404" ? .notFound : refusal.code == "400" ? .badRequest : .forbidden
-        return ParleyError(
-            code,
-            wireCode: refusal.detailCode ?? (code == .notFound ? "NotFound" : "Forbidden"),
-            refusal.message,
-            target: refusal.rawId
-        )
-    }
 }
 
 extension Optional {
