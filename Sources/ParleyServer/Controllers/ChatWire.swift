@@ -146,16 +146,11 @@ enum ChatWire {
     /// A thread-list cursor as URL-safe text: base64url of `<millis>|<thread id>`.
     static func encode(_ cursor: ThreadCursor) -> String {
         let text = "\(Int64(cursor.lastMessageAt.timeIntervalSince1970 * 1000))|\(cursor.threadId)"
-        return Data(text.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(text)
     }
 
     static func threadCursor(_ text: String) throws -> ThreadCursor {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let decoded = String(data: data, encoding: .utf8),
+        guard let decoded = Base64URL.decodeText(text),
             let bar = decoded.firstIndex(of: "|"), let millis = Int64(decoded[..<bar])
         else { throw ParleyError(.badRequest, "syncState '\(text)' is not a valid continuation.", target: "syncState") }
         return ThreadCursor(

@@ -352,16 +352,11 @@ struct GraphChatsController {
     }
 
     private static func membershipId(_ rawId: String) -> String {
-        Data(rawId.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
-            of: "=",
-            with: ""
-        )
+        Base64URL.encode(rawId)
     }
 
     private static func rawId(fromMembershipId id: String) -> String? {
-        var base64 = id.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64).flatMap { String(data: $0, encoding: .utf8) }
+        Base64URL.decodeText(id)
     }
 
     /// Files by reference and inline images (hosted contents) of a send request.

@@ -97,7 +97,7 @@ struct OAuthController {
         )
         if form["client_info"] == "1", tokens.idToken != nil {
             let info = try ParleyJSON.encoder().encode(["uid": tokens.subject, "utid": tokens.tenantId])
-            body.clientInfo = Self.base64URL(info)
+            body.clientInfo = Base64URL.encode(info)
         }
         var response = try WireIO.json(body)
         response.headers[.cacheControl] = "no-store"
@@ -119,12 +119,6 @@ struct OAuthController {
         return (FormBody.decode(String(text[..<colon])), FormBody.decode(String(text[text.index(after: colon)...])))
     }
 
-    private static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
-            of: "=",
-            with: ""
-        )
-    }
 }
 
 /// An `application/x-www-form-urlencoded` body.
