@@ -5,9 +5,10 @@ import Synchronization
 /// committing wait and go together into the next one, so one fsync serves many of them.
 ///
 /// There is no background task. The first writer to find nobody committing becomes the leader:
-/// it takes every queued write (its own included), runs them in one transaction, each inside its
-/// own savepoint (a failing write rolls back alone and fails alone), completes them, and hands
-/// leadership to the oldest write still queued, whose caller then runs the next batch.
+/// it takes every queued write (its own included), runs them in one transaction, completes them,
+/// and hands leadership to the oldest write still queued, whose caller then runs the next batch.
+/// A failing write fails alone: the batch first runs without savepoints, and only when a write
+/// fails is it rolled back and run again with one savepoint per write.
 final class GroupCommitWriter: Sendable {
     private let database: any DatabaseWriter
     private let maxBatch: Int
@@ -51,9 +52,50 @@ final class GroupCommitWriter: Sendable {
             state.queue.removeFirst(batch.count)
             return batch
         }
-        var results: [Result<any Sendable, any Error>] = []
+        var results: [Result<any Sendable, any Error>]
         do {
-            results = try await database.write { db in
+            results = try await commitOptimistically(batch)
+        } catch is BatchNeedsIsolation {
+            results = await commitIsolated(batch)
+        } catch {
+            // The transaction itself failed (commit, disk): nothing of the batch was written.
+            results = Array(repeating: .failure(error), count: batch.count)
+        }
+        for (job, result) in zip(batch, results) { job.complete(result) }
+        let next = state.withLock { state -> Job? in
+            guard let next = state.queue.first else {
+                state.leaderActive = false
+                return nil
+            }
+            return next
+        }
+        next?.makeLeader()
+    }
+}
+
+extension GroupCommitWriter {
+    /// Runs every write of the batch in one transaction without savepoints (two statements
+    /// fewer per write, inside the single writer). If any write fails, the whole transaction
+    /// rolls back and the batch is run again with ``commitIsolated(_:)``.
+    fileprivate func commitOptimistically(_ batch: [Job]) async throws -> [Result<any Sendable, any Error>] {
+        try await database.write { db in
+            var results: [Result<any Sendable, any Error>] = []
+            results.reserveCapacity(batch.count)
+            for job in batch {
+                do {
+                    results.append(.success(try job.work(db)))
+                } catch {
+                    throw BatchNeedsIsolation()
+                }
+            }
+            return results
+        }
+    }
+
+    /// Runs every write in its own savepoint: a failing write rolls back alone and fails alone.
+    fileprivate func commitIsolated(_ batch: [Job]) async -> [Result<any Sendable, any Error>] {
+        do {
+            return try await database.write { db in
                 batch.map { job in
                     var result: Result<any Sendable, any Error> = .failure(CancellationError())
                     do {
@@ -73,20 +115,13 @@ final class GroupCommitWriter: Sendable {
                 }
             }
         } catch {
-            // The transaction itself failed (commit, disk): nothing of the batch was written.
-            results = Array(repeating: .failure(error), count: batch.count)
+            return Array(repeating: .failure(error), count: batch.count)
         }
-        for (job, result) in zip(batch, results) { job.complete(result) }
-        let next = state.withLock { state -> Job? in
-            guard let next = state.queue.first else {
-                state.leaderActive = false
-                return nil
-            }
-            return next
-        }
-        next?.makeLeader()
     }
 }
+
+/// Thrown inside an optimistic batch to roll it back when one of its writes failed.
+private struct BatchNeedsIsolation: Error {}
 
 /// One queued write and the way its caller learns what happened.
 private final class Job: Sendable {

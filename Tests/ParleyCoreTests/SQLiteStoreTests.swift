@@ -79,3 +79,22 @@ import Testing
         #expect(stored.event.data == awkward)
     }
 }
+
+@Suite struct GroupCommitTests {
+    /// Writes that share a transaction fail alone: concurrent creations where half collide leave
+    /// exactly the other half, each with its event, and nothing of the failed ones.
+    @Test func aFailingWriteInASharedTransactionFailsAlone() async throws {
+        let fixture = try await CoreFixture(path: try temporaryDirectory().appendingPathComponent("db.sqlite").path)
+        let before = try await fixture.store.events(after: 0, limit: 10_000).count
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<60 {
+                // Every name appears twice: one of each pair must fail.
+                group.addTask { (try? await fixture.resources.create(name: "r\(index / 2)")) != nil }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 30)
+        #expect(try await fixture.resources.list().count == 31)  // with `default`
+        #expect(try await fixture.store.events(after: 0, limit: 10_000).count == before + 30)
+    }
+}
