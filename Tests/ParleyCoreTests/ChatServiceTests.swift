@@ -70,12 +70,7 @@ import Testing
         let fixture = try await CoreFixture()
         let alice = try await fixture.user()
         let bob = try await fixture.user()
-        let (thread, _) = try await fixture.chat.createThread(
-            by: alice.chatCaller,
-            topic: "t",
-            participants: [ChatParticipant(rawId: bob.user.rawId)],
-            idempotencyKey: nil
-        )
+        let thread = try await fixture.thread(by: alice, with: [bob])
         try await fixture.chat.deleteThread(thread.id, by: alice.chatCaller)
         for caller in [alice, bob] {
             let error = await #expect(throws: ParleyError.self) { try await fixture.chat.thread(thread.id, for: caller.chatCaller) }
@@ -150,7 +145,7 @@ import Testing
         let alice = try await fixture.user()
         let bob = try await fixture.user()
         let carol = try await fixture.user()
-        let (thread, _) = try await fixture.chat.createThread(by: alice.chatCaller, topic: "t", participants: [], idempotencyKey: nil)
+        let thread = try await fixture.thread(by: alice)
         let old = try await fixture.send("before", to: thread.id, by: alice.chatCaller)
         fixture.clock.advance(by: 10)
         let joinTime = fixture.clock.now()
@@ -171,12 +166,7 @@ import Testing
         let fixture = try await CoreFixture()
         let alice = try await fixture.user()
         let bob = try await fixture.user()
-        let (thread, _) = try await fixture.chat.createThread(
-            by: alice.chatCaller,
-            topic: "t",
-            participants: [ChatParticipant(rawId: bob.user.rawId)],
-            idempotencyKey: nil
-        )
+        let thread = try await fixture.thread(by: alice, with: [bob])
         let message = try await fixture.send("hello", to: thread.id, by: alice.chatCaller)
         for attempt in ["edit", "delete"] {
             let error = await #expect(throws: ParleyError.self) {
@@ -254,7 +244,7 @@ import Testing
         let alice = try await fixture.user()
         let mallory = try await fixture.user()
         let outsider = try await fixture.user(in: try await fixture.resources.create(name: "other"))
-        let (thread, _) = try await fixture.chat.createThread(by: alice.chatCaller, topic: "t", participants: [], idempotencyKey: nil)
+        let thread = try await fixture.thread(by: alice)
         let message = try await fixture.send("secret", to: thread.id, by: alice.chatCaller)
 
         let forbidden = await #expect(throws: ParleyError.self) { try await fixture.chat.thread(thread.id, for: mallory.chatCaller) }
@@ -273,12 +263,7 @@ import Testing
         let fixture = try await CoreFixture()
         let alice = try await fixture.user()
         let bob = try await fixture.user()
-        let (thread, _) = try await fixture.chat.createThread(
-            by: alice.chatCaller,
-            topic: "t",
-            participants: [ChatParticipant(rawId: bob.user.rawId)],
-            idempotencyKey: nil
-        )
+        let thread = try await fixture.thread(by: alice, with: [bob])
         try await fixture.chat.removeParticipant(bob.user.rawId, from: thread.id, by: alice.chatCaller)
         let error = await #expect(throws: ParleyError.self) { try await fixture.send("still here?", to: thread.id, by: bob.chatCaller) }
         #expect(error?.code == .forbidden)
@@ -293,7 +278,7 @@ import Testing
     @Test func oversizedMessagesAreRefusedAndStoreNothing() async throws {
         let fixture = try await CoreFixture()
         let alice = try await fixture.user()
-        let (thread, _) = try await fixture.chat.createThread(by: alice.chatCaller, topic: "t", participants: [], idempotencyKey: nil)
+        let thread = try await fixture.thread(by: alice)
         let before = try await fixture.store.events(after: 0, limit: 1000).count
         try await fixture.send(String(repeating: "a", count: 28 * 1024), to: thread.id, by: alice.chatCaller)
         let error = await #expect(throws: ParleyError.self) {
@@ -368,12 +353,7 @@ import Testing
         let fixture = try await CoreFixture()
         let alice = try await fixture.user()
         let bob = try await fixture.user()
-        let (thread, _) = try await fixture.chat.createThread(
-            by: alice.chatCaller,
-            topic: "t",
-            participants: [ChatParticipant(rawId: bob.user.rawId)],
-            idempotencyKey: nil
-        )
+        let thread = try await fixture.thread(by: alice, with: [bob])
         let first = try await fixture.send("1", to: thread.id, by: alice.chatCaller)
         let second = try await fixture.send("2", to: thread.id, by: alice.chatCaller)
         try await fixture.chat.sendReadReceipt(for: second.id, in: thread.id, by: bob.chatCaller)
@@ -390,7 +370,7 @@ import Testing
     @Test func typingIsPublishedAndNotStored() async throws {
         let fixture = try await CoreFixture()
         let alice = try await fixture.user()
-        let (thread, _) = try await fixture.chat.createThread(by: alice.chatCaller, topic: "t", participants: [], idempotencyKey: nil)
+        let thread = try await fixture.thread(by: alice)
         let events = fixture.chat.ephemeralEvents.subscribe()
         let stored = try await fixture.store.events(after: 0, limit: 1000).count
         try await fixture.chat.sendTypingNotification(in: thread.id, by: alice.chatCaller, senderDisplayName: "Alice")
@@ -407,7 +387,7 @@ import Testing
         let alice = try await fixture.user()
         let bob = try await fixture.user()
         let start = try await fixture.store.events(after: 0, limit: 1000).last?.position ?? 0
-        let (thread, _) = try await fixture.chat.createThread(by: alice.chatCaller, topic: "t", participants: [], idempotencyKey: nil)
+        let thread = try await fixture.thread(by: alice)
         _ = try await fixture.chat.addParticipants([ChatParticipant(rawId: bob.user.rawId)], to: thread.id, by: alice.chatCaller)
         let message = try await fixture.send("hi", to: thread.id, by: alice.chatCaller)
         try await fixture.chat.editMessage(message.id, in: thread.id, by: alice.chatCaller, content: "hey", metadata: nil)
@@ -430,7 +410,7 @@ import Testing
     @Test func sendsPerThreadAreLimitedWhenEnforced() async throws {
         let fixture = try await CoreFixture(rateLimits: true)
         let alice = try await fixture.user()
-        let (thread, _) = try await fixture.chat.createThread(by: alice.chatCaller, topic: "t", participants: [], idempotencyKey: nil)
+        let thread = try await fixture.thread(by: alice)
         for index in 0..<10 { try await fixture.send("\(index)", to: thread.id, by: alice.chatCaller) }
         let error = await #expect(throws: ParleyError.self) { try await fixture.send("eleventh", to: thread.id, by: alice.chatCaller) }
         #expect(error?.code == .tooManyRequests)
@@ -450,7 +430,7 @@ import Testing
     @Test func limitsAreOffByDefault() async throws {
         let fixture = try await CoreFixture()
         let alice = try await fixture.user()
-        let (thread, _) = try await fixture.chat.createThread(by: alice.chatCaller, topic: "t", participants: [], idempotencyKey: nil)
+        let thread = try await fixture.thread(by: alice)
         for index in 0..<50 { try await fixture.send("\(index)", to: thread.id, by: alice.chatCaller) }
     }
 }

@@ -121,7 +121,7 @@ import Testing
         default:
             target = "8:orgid:\(UUID().uuidString.lowercased())"
         }
-        let (thread, _) = try await fixture.chat.createThread(by: alice.chatCaller, topic: "t", participants: [], idempotencyKey: nil)
+        let thread = try await fixture.thread(by: alice)
         let invalid = try await fixture.chat.addParticipants([ChatParticipant(rawId: target)], to: thread.id, by: alice.chatCaller)
         #expect(invalid.count == 1)
         #expect(invalid.first?.code == (rule == "unknown" ? "404" : "403"))
@@ -146,12 +146,7 @@ import Testing
     /// Contoso allowing the fixture's resource, Adele as a chat caller, and a chat service with `profile`.
     func setUp(_ profile: InteropProfile) async throws -> (CoreFixture, ChatService, ChatCaller, OrgUser) {
         let fixture = try await CoreFixture()
-        let tenant = try await fixture.directory.createTenant(displayName: "Contoso", domain: "contoso.com")
-        let adele = try await fixture.directory.addUser(to: tenant.id, displayName: "Adele Vance", userPrincipalName: "adele@contoso.com")
-        _ = try await fixture.directory.setFederation(
-            AcsFederationConfiguration(enableAcsUsers: true, allowedAcsResources: [fixture.resource.immutableId]),
-            of: tenant.id
-        )
+        let (tenant, adele) = try await fixture.contosoAllowingResource()
         let chat = ChatService(store: fixture.store, clock: fixture.clock, profile: profile)
         return (fixture, chat, ChatCaller(rawId: adele.rawId, home: .tenant(tenant.id), scopes: [.chat]), adele)
     }
@@ -211,12 +206,7 @@ import Testing
     @Test(arguments: InteropProfile.allCases)
     func ruleC2AppUsersSendFilesToTeamsUsersOnlyUnderExtended(profile: InteropProfile) async throws {
         let fixture = try await CoreFixture()
-        let tenant = try await fixture.directory.createTenant(displayName: "Contoso", domain: "contoso.com")
-        let adele = try await fixture.directory.addUser(to: tenant.id, displayName: "Adele", userPrincipalName: "adele@contoso.com")
-        _ = try await fixture.directory.setFederation(
-            AcsFederationConfiguration(enableAcsUsers: true, allowedAcsResources: [fixture.resource.immutableId]),
-            of: tenant.id
-        )
+        let (tenant, adele) = try await fixture.contosoAllowingResource()
         let chat = ChatService(store: fixture.store, clock: fixture.clock, profile: profile)
         let alice = try await fixture.user()
         let file = ChatAttachmentDraft(id: "f", name: "plan.docx", content: .file(url: "https://example.com/plan.docx"))
@@ -269,7 +259,7 @@ import Testing
         let fixture = try await CoreFixture()
         let alice = try await fixture.user()
         let bob = try await fixture.user()
-        let (thread, _) = try await fixture.chat.createThread(by: alice.chatCaller, topic: "t", participants: [], idempotencyKey: nil)
+        let thread = try await fixture.thread(by: alice)
         let png = Data([0x89, 0x50, 0x4E, 0x47])
         let sent = try await fixture.chat.sendMessage(
             to: thread.id,
@@ -322,12 +312,7 @@ import Testing
     /// Rule C4 holds for Teams users too: typing and receipts only up to 20 participants.
     @Test func teamsUsersGetNoTypingOrReceiptsInLargeThreadsEither() async throws {
         let fixture = try await CoreFixture()
-        let tenant = try await fixture.directory.createTenant(displayName: "Contoso", domain: "contoso.com")
-        let adele = try await fixture.directory.addUser(to: tenant.id, displayName: "Adele", userPrincipalName: "adele@contoso.com")
-        _ = try await fixture.directory.setFederation(
-            AcsFederationConfiguration(enableAcsUsers: true, allowedAcsResources: [fixture.resource.immutableId]),
-            of: tenant.id
-        )
+        let (tenant, adele) = try await fixture.contosoAllowingResource()
         let alice = try await fixture.user()
         var members = [ChatParticipant(rawId: adele.rawId)]
         for _ in 0..<19 {

@@ -40,6 +40,20 @@ struct CoreFixture {
         return try await identities.authenticate(accessToken: token!.token)
     }
 
+    /// A thread created by `creator` with `others` in it.
+    func thread(by creator: AuthenticatedUser, with others: [AuthenticatedUser] = []) async throws -> ChatThread {
+        let participants = others.map { ChatParticipant(rawId: $0.user.rawId) }
+        return try await chat.createThread(by: creator.chatCaller, topic: "t", participants: participants, idempotencyKey: nil).0
+    }
+
+    /// Contoso with Adele (TeamsOnly, Enterprise Voice), interop enabled for this fixture's resource.
+    func contosoAllowingResource() async throws -> (Tenant, OrgUser) {
+        let tenant = try await directory.createTenant(displayName: "Contoso", domain: "contoso.com")
+        let adele = try await directory.addUser(to: tenant.id, displayName: "Adele Vance", userPrincipalName: "adele@contoso.com")
+        let federation = AcsFederationConfiguration(enableAcsUsers: true, allowedAcsResources: [resource.immutableId])
+        return (try await directory.setFederation(federation, of: tenant.id), adele)
+    }
+
     /// Sends a text message.
     @discardableResult
     func send(_ text: String, to threadId: String, by caller: ChatCaller) async throws -> ChatMessage {
