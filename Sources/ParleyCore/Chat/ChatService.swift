@@ -120,16 +120,7 @@ public struct ChatService: Sendable {
         }
         // Rule C3 (both profiles): an app user deleting a chat removes its org users, so the
         // chat and its history disappear from their side; app users keep the deleted entry.
-        var removed: [String] = []
-        if caller.resourceId != nil {
-            var offset = 0
-            while true {
-                let page = try await store.participants(in: threadId, offset: offset, limit: ChatLimits.maxPageSize)
-                removed += page.map(\.rawId).filter { $0.hasPrefix(RawIdPrefix.teamsPublic) }
-                guard page.count == ChatLimits.maxPageSize else { break }
-                offset += page.count
-            }
-        }
+        let removed = caller.resourceId == nil ? [] : try await store.participantIds(in: threadId, withPrefix: RawIdPrefix.teamsPublic)
         try await store.deleteThread(
             threadId,
             removing: removed,
@@ -276,11 +267,10 @@ public struct ChatService: Sendable {
     /// An image attached to a message the caller can see.
     public func image(_ imageId: String, in threadId: String, for caller: ChatCaller) async throws -> HostedImage {
         try ChatPermissions.require(.read, caller)
-        let (_, participant) = try await access(threadId, caller)
+        _ = try await access(threadId, caller)
         guard let image = try await store.hostedImage(imageId, in: threadId) else {
             throw ParleyError(.notFound, "Image '\(imageId)' was not found.", target: "imageId")
         }
-        _ = participant
         return image
     }
 

@@ -124,6 +124,15 @@ public struct DirectoryService: Sendable {
         return user
     }
 
+    /// The person of `tenantId` with this object id or user principal name; nil for anyone else,
+    /// so one tenant never finds another's people.
+    public func user(idOrPrincipalName key: String, in tenantId: UUID) async throws -> OrgUser? {
+        var person: OrgUser?
+        if let id = UUID(uuidString: key) { person = try await store.orgUser(id: id) }
+        if person == nil { person = try await store.orgUser(userPrincipalName: key.lowercased()) }
+        return person?.tenantId == tenantId ? person : nil
+    }
+
     /// Changes a person's coexistence mode, Enterprise Voice or assigned policy (`Global` or nil
     /// assigns the Global policy; a custom one must exist).
     public func updateUser(

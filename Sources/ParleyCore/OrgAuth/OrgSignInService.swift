@@ -33,7 +33,7 @@ public struct OrgSignInService: Sendable {
 
     /// The password grant (resource owner password credentials).
     public func signIn(tenant: Tenant, clientId: String, username: String, password: String, issuer: String) async throws -> OrgTokens {
-        let app = try await registeredApp(clientId, in: tenant)
+        let (app, _) = try await registeredApp(clientId, in: tenant)
         let invalid = OAuthError.invalidGrant("AADSTS50126: Error validating credentials due to invalid username or password.")
         guard let user = try await store.orgUser(userPrincipalName: username.lowercased()), user.tenantId == tenant.id,
             let hash = try await store.passwordHash(of: user.id), PasswordHasher.verify(password, against: hash)
@@ -88,8 +88,8 @@ public struct OrgSignInService: Sendable {
 
     /// The client-credentials grant.
     public func signIn(tenant: Tenant, clientId: String, clientSecret: String, issuer: String) async throws -> OrgTokens {
-        let app = try await registeredApp(clientId, in: tenant)
-        guard let (_, secretHash) = try await store.app(id: app.appId), Self.secretHash(clientSecret) == secretHash else {
+        let (app, secretHash) = try await registeredApp(clientId, in: tenant)
+        guard Self.secretHash(clientSecret) == secretHash else {
             throw OAuthError.invalidClient("AADSTS7000215: Invalid client secret provided.")
         }
         let iat = Int(clock.now().timeIntervalSince1970)
@@ -197,13 +197,14 @@ public struct OrgSignInService: Sendable {
         }
     }
 
-    private func registeredApp(_ clientId: String, in tenant: Tenant) async throws -> TenantApp {
-        guard let id = UUID(uuidString: clientId), let (app, _) = try await store.app(id: id), app.tenantId == tenant.id else {
+    /// The tenant's app `clientId` and the hash of its secret, or `unauthorized_client`.
+    private func registeredApp(_ clientId: String, in tenant: Tenant) async throws -> (TenantApp, secretHash: String) {
+        guard let id = UUID(uuidString: clientId), let (app, secretHash) = try await store.app(id: id), app.tenantId == tenant.id else {
             throw OAuthError.unauthorizedClient(
                 "AADSTS700016: Application with identifier '\(clientId)' was not found in the directory '\(tenant.domain)'."
             )
         }
-        return app
+        return (app, secretHash)
     }
 
     private static func secretHash(_ secret: String) -> String {

@@ -76,14 +76,14 @@ struct GraphUsersController {
     @Sendable func show(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let principal = try context.requireOrgPrincipal()
         let key = try WireIO.pathParameter("user", in: context)
-        let users = try await directory.users(in: principal.tenantId)
         if key == "$count" {
             guard request.headers[HTTPField.Name("ConsistencyLevel")!]?.lowercased() == "eventual" else {
                 throw GraphFilter.unsupported("$count requires the header 'ConsistencyLevel: eventual'.")
             }
-            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: String(users.count))))
+            let count = try await directory.users(in: principal.tenantId).count
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: String(count))))
         }
-        guard let user = users.first(where: { $0.id.uuidString.lowercased() == key.lowercased() || $0.userPrincipalName == key.lowercased() }) else {
+        guard let user = try await directory.user(idOrPrincipalName: key, in: principal.tenantId) else {
             throw ParleyError(
                 .notFound,
                 wireCode: "Request_ResourceNotFound",
