@@ -12,6 +12,7 @@ import Synchronization
 final class GroupCommitWriter: Sendable {
     private let database: any DatabaseWriter
     private let maxBatch: Int
+    private let onCommit: @Sendable () -> Void
     private let state = Mutex(State())
 
     private struct State {
@@ -19,9 +20,11 @@ final class GroupCommitWriter: Sendable {
         var leaderActive = false
     }
 
-    init(database: any DatabaseWriter, maxBatch: Int = 512) {
+    /// - Parameter onCommit: called after each committed batch, before its writers resume.
+    init(database: any DatabaseWriter, maxBatch: Int = 512, onCommit: @escaping @Sendable () -> Void = {}) {
         self.database = database
         self.maxBatch = maxBatch
+        self.onCommit = onCommit
     }
 
     /// Runs `work` in a transaction shared with concurrent writes; returns once it is committed.
@@ -61,6 +64,7 @@ final class GroupCommitWriter: Sendable {
             // The transaction itself failed (commit, disk): nothing of the batch was written.
             results = Array(repeating: .failure(error), count: batch.count)
         }
+        if results.contains(where: { if case .success = $0 { true } else { false } }) { onCommit() }
         for (job, result) in zip(batch, results) { job.complete(result) }
         let next = state.withLock { state -> Job? in
             guard let next = state.queue.first else {

@@ -194,7 +194,7 @@ enum SQLiteMigrations {
                     """
             )
         }
-        // Event positions come from the rowid: events are never deleted, so rowids only grow, and
+        // Event positions come from the rowid: pruning always keeps the latest event, so rowids only grow, and
         // AUTOINCREMENT's extra bookkeeping write (sqlite_sequence) on every message is avoided.
         migrator.registerMigration("v8: event log without AUTOINCREMENT") { db in
             try db.execute(
@@ -210,6 +210,16 @@ enum SQLiteMigrations {
                     INSERT INTO domain_events_v8 SELECT position, kind, resource_id, subject, data, occurred_at FROM domain_events;
                     DROP TABLE domain_events;
                     ALTER TABLE domain_events_v8 RENAME TO domain_events;
+                    """
+            )
+        }
+        // Real-time delivery reads who hears of each chat event, and which participants it is
+        // about, from the event itself: both are fixed when the change commits.
+        migrator.registerMigration("v9: event audience") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE domain_events ADD COLUMN audience TEXT;
+                    ALTER TABLE domain_events ADD COLUMN participants TEXT;
                     """
             )
         }

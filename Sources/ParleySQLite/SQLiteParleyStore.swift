@@ -8,6 +8,7 @@ public final class SQLiteParleyStore: ParleyStore {
     let database: any DatabaseWriter
     let writer: GroupCommitWriter
     private let users = UserCache()
+    public let commits = CommitNotifier()
 
     /// How hard a commit is pushed to disk before it is acknowledged.
     public enum Durability: String, Sendable, CaseIterable {
@@ -29,7 +30,7 @@ public final class SQLiteParleyStore: ParleyStore {
         let pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteMigrations.migrator.migrate(pool)
         self.database = pool
-        self.writer = GroupCommitWriter(database: pool)
+        self.writer = GroupCommitWriter(database: pool, onCommit: commits.notify)
     }
 
     /// An in-memory database, gone when the store is.
@@ -39,7 +40,7 @@ public final class SQLiteParleyStore: ParleyStore {
         let queue = try DatabaseQueue(configuration: configuration)
         try SQLiteMigrations.migrator.migrate(queue)
         self.database = queue
-        self.writer = GroupCommitWriter(database: queue)
+        self.writer = GroupCommitWriter(database: queue, onCommit: commits.notify)
     }
 
     /// The journal mode in force (`wal` for a file database).
@@ -161,19 +162,42 @@ public final class SQLiteParleyStore: ParleyStore {
             try db.fetchAllRows(
                 cached: "SELECT * FROM domain_events WHERE position > ? ORDER BY position LIMIT ?",
                 arguments: [position, limit]
-            ).map { row in
-                let data = (row["data"] as String).data(using: .utf8) ?? Data()
-                return RecordedEvent(
-                    position: row["position"],
-                    event: DomainEvent(
-                        kind: .init(rawValue: row["kind"]),
-                        resourceId: row["resource_id"],
-                        subject: row["subject"],
-                        occurredAt: Self.date(row["occurred_at"]),
-                        data: (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
-                    )
+            ).map(Self.recordedEvent(from:))
+        }
+    }
+
+    public func eventLogBounds() async throws -> EventLogBounds? {
+        try await database.read { db in
+            guard let row = try db.fetchOneRow(cached: "SELECT min(position) AS first, max(position) AS last FROM domain_events"),
+                let first = row["first"] as Int64?, let last = row["last"] as Int64?
+            else { return nil }
+            return EventLogBounds(first: first, last: last)
+        }
+    }
+
+    public func pruneEvents(before cutoff: Date, limit: Int) async throws -> Int {
+        try await writer.write { db in
+            // Positions follow time, so the oldest rows go first: a range on the rowid, and a
+            // scan that stops at the first event to keep.
+            guard
+                let end = try db.fetchOne(
+                    Int64.self,
+                    cached: """
+                        SELECT position FROM domain_events
+                        WHERE occurred_at >= ? OR position = (SELECT max(position) FROM domain_events)
+                        ORDER BY position LIMIT 1
+                        """,
+                    arguments: [Self.millis(cutoff)]
                 )
-            }
+            else { return 0 }
+            try db.execute(
+                cached: """
+                    DELETE FROM domain_events WHERE position IN
+                        (SELECT position FROM domain_events WHERE position < ? ORDER BY position LIMIT ?)
+                    """,
+                arguments: [end, limit]
+            )
+            return db.changesCount
         }
     }
 
@@ -181,9 +205,36 @@ public final class SQLiteParleyStore: ParleyStore {
 
     static func append(_ event: DomainEvent, to db: Database) throws {
         let data = JSONText.object(event.data)
+        let audience = event.chat.map { $0.audience.joined(separator: "\n") }
+        let participants = try event.chat?.participants.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         try db.execute(
-            cached: "INSERT INTO domain_events (kind, resource_id, subject, data, occurred_at) VALUES (?, ?, ?, ?, ?)",
-            arguments: [event.kind.rawValue, event.resourceId, event.subject, data, millis(event.occurredAt)]
+            cached: """
+                INSERT INTO domain_events (kind, resource_id, subject, data, occurred_at, audience, participants)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [event.kind.rawValue, event.resourceId, event.subject, data, millis(event.occurredAt), audience, participants]
+        )
+    }
+
+    private static func recordedEvent(from row: Row) throws -> RecordedEvent {
+        let data = (row["data"] as String).data(using: .utf8) ?? Data()
+        var chat: ChatEventDetail?
+        if let audience = row["audience"] as String? {
+            let participants = try (row["participants"] as String?).map {
+                try JSONDecoder().decode([ChatParticipant].self, from: Data($0.utf8))
+            }
+            chat = ChatEventDetail(audience: audience.isEmpty ? [] : audience.components(separatedBy: "\n"), participants: participants)
+        }
+        return RecordedEvent(
+            position: row["position"],
+            event: DomainEvent(
+                kind: .init(rawValue: row["kind"]),
+                resourceId: row["resource_id"],
+                subject: row["subject"],
+                occurredAt: date(row["occurred_at"]),
+                data: (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:],
+                chat: chat
+            )
         )
     }
 

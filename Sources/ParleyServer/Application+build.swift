@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ParleyAPI
@@ -19,21 +20,29 @@ public func buildApplication(
     onReady: @escaping @Sendable (ServerReadyInfo) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let configuration = environment.configuration
-    let endpoint = ServerEndpoint(
-        configuration.publicEndpoint ?? ServerEndpoint.format(scheme: configuration.scheme, host: configuration.host, port: configuration.port)
-    )
+    let endpoint = environment.endpoint
     let router = buildRouter(environment: environment, endpoint: endpoint)
     let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [OpenConnectionCounter()], idleTimeout: .seconds(120))
+    let webSocket = HTTP1WebSocketUpgradeChannel.Configuration(
+        http1: http1,
+        ws: WebSocketServerConfiguration(
+            maxFrameSize: 1 << 20,
+            autoPing: .enabled(timePeriod: .seconds(Int64(configuration.realtime.pingIntervalSeconds))),
+            closeTimeout: .seconds(10)
+        )
+    )
+    let upgrading = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(environment: environment), configuration: webSocket)
     let server: HTTPServerBuilder =
         if let tls = environment.tls {
-            try .tls(.http1(configuration: http1), tlsConfiguration: tls.configuration)
+            try .tls(upgrading, tlsConfiguration: tls.configuration)
         } else {
-            .http1(configuration: http1)
+            upgrading
         }
     return Application(
         router: router,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),
+        services: [environment.realtime],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             if configuration.publicEndpoint == nil {
@@ -95,6 +104,22 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint) -> Ro
     GraphUsersController(directory: environment.directory, endpoint: endpoint).addRoutes(to: graph)
     GraphChatsController(chat: environment.chat, directory: environment.directory, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(to: graph)
+    return router
+}
+
+/// The routes that upgrade to a WebSocket: the real-time endpoint.
+func buildWebSocketRouter(environment: ParleyEnvironment) -> Router<ParleyRequestContext> {
+    let router = Router(context: ParleyRequestContext.self)
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: RequestIdMiddleware())
+    router.add(middleware: ErrorEnvelopeMiddleware())
+    RealtimeController(
+        gateway: environment.realtime,
+        identities: environment.identities,
+        orgSignIn: environment.orgSignIn,
+        ids: RandomIdentifierGenerator()
+    )
+    .addRoutes(to: router)
     return router
 }
 

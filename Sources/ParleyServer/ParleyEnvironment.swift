@@ -20,6 +20,10 @@ public struct ParleyEnvironment: Sendable {
     /// The demo organization, when seeded.
     public let demo: DemoSeed?
     public let clock: any WallClock
+    /// Where clients reach this server (known for sure once it listens).
+    let endpoint: ServerEndpoint
+    /// Real-time delivery of events to WebSocket clients.
+    let realtime: RealtimeGateway
     /// The data directory's absolute path.
     public let dataDirectory: String
     let files: DataDirectory
@@ -61,11 +65,24 @@ public struct ParleyEnvironment: Sendable {
         let defaultResource = try await resources.ensureDefault()
         let demo =
             configuration.demo ? try await Self.seedDemo(directory: directory, signIn: orgSignIn, store: store, resource: defaultResource) : nil
+        let chat = ChatService(store: store, clock: clock, ids: ids, rateLimiter: rateLimiter, profile: configuration.interopProfile)
+        let endpoint = ServerEndpoint(
+            configuration.publicEndpoint ?? ServerEndpoint.format(scheme: configuration.scheme, host: configuration.host, port: configuration.port)
+        )
+        let realtime = RealtimeGateway(
+            store: store,
+            renderer: RealtimeEventRenderer(store: store, endpoint: endpoint),
+            ephemeral: chat.ephemeralEvents,
+            clock: clock,
+            configuration: configuration.realtime,
+            startPosition: try await store.eventLogBounds()?.last ?? 0,
+            logger: Logger(label: "parley.realtime")
+        )
         return ParleyEnvironment(
             configuration: configuration,
             store: store,
             identities: identities,
-            chat: ChatService(store: store, clock: clock, ids: ids, rateLimiter: rateLimiter, profile: configuration.interopProfile),
+            chat: chat,
             directory: directory,
             orgSignIn: orgSignIn,
             teamsTokenExchange: TeamsTokenExchange(orgSignIn: orgSignIn, tokens: tokens, clock: clock),
@@ -74,6 +91,8 @@ public struct ParleyEnvironment: Sendable {
             defaultResource: defaultResource,
             demo: demo,
             clock: clock,
+            endpoint: endpoint,
+            realtime: realtime,
             dataDirectory: files.root.path,
             files: files,
             tls: tls

@@ -15,14 +15,14 @@ import Testing
         ("garbage", "unknown"),
     ])
     func rawIdsRoundTrip(rawId: String, kind: String) {
-        let identifier = CommunicationIdentifier(rawId: rawId)
+        let identifier = CommunicationIdentifierKind(rawId: rawId)
         #expect(identifier.rawId == rawId)
         #expect(CommunicationIdentifierModel(identifier).kind == kind)
     }
 
     @Test func teamsUserFields() {
-        #expect(CommunicationIdentifier(rawId: "8:dod:oid") == .microsoftTeamsUser(userId: "oid", isAnonymous: false, cloud: .dod))
-        #expect(CommunicationIdentifier(rawId: "8:teamsvisitor:x") == .microsoftTeamsUser(userId: "x", isAnonymous: true, cloud: .public))
+        #expect(CommunicationIdentifierKind(rawId: "8:dod:oid") == .microsoftTeamsUser(userId: "oid", isAnonymous: false, cloud: .dod))
+        #expect(CommunicationIdentifierKind(rawId: "8:teamsvisitor:x") == .microsoftTeamsUser(userId: "x", isAnonymous: true, cloud: .public))
     }
 
     @Test func decodesWhatThePythonSDKSends() throws {

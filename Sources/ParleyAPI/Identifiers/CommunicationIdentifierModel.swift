@@ -27,7 +27,7 @@ public struct CommunicationIdentifierModel: Codable, Hashable, Sendable {
     }
 
     /// The wire form of an identifier, as responses carry it.
-    public init(_ identifier: CommunicationIdentifier) {
+    public init(_ identifier: CommunicationIdentifierKind) {
         self.init(rawId: identifier.rawId)
         switch identifier {
         case .communicationUser(let id):
@@ -48,8 +48,8 @@ public struct CommunicationIdentifierModel: Codable, Hashable, Sendable {
     }
 
     /// The identifier this model denotes: `rawId` when present, otherwise the sub-object.
-    public var identifier: CommunicationIdentifier? {
-        if let rawId, !rawId.isEmpty { return CommunicationIdentifier(rawId: rawId) }
+    public var identifier: CommunicationIdentifierKind? {
+        if let rawId, !rawId.isEmpty { return CommunicationIdentifierKind(rawId: rawId) }
         if let communicationUser { return .communicationUser(id: communicationUser.id) }
         if let phoneNumber { return .phoneNumber(value: phoneNumber.value) }
         if let user = microsoftTeamsUser {

@@ -355,10 +355,14 @@ public struct ChatService: Sendable {
         try limit(.typingPerUser, key: "\(threadId)|\(caller.rawId)")
         try limit(.typingPerThread, key: threadId)
         _ = try await access(threadId, caller)
-        try await requireSmallThread(threadId)
+        let participants = try await store.participantIds(in: threadId, withPrefix: "")
+        try Self.requireSmallThread(participantCount: participants.count)
         var data: [String: String] = [:]
         data["senderDisplayName"] = senderDisplayName
-        ephemeral.publish(event(.chatTypingIndicatorReceived, threadId, caller, clock.now(), data))
+        var typing = event(.chatTypingIndicatorReceived, threadId, caller, clock.now(), data)
+        // Typing is not stored, so its audience is settled here: everyone but the typist.
+        typing.chat = ChatEventDetail(audience: participants.filter { $0 != caller.rawId })
+        ephemeral.publish(typing)
     }
 
     public func sendReadReceipt(for messageId: String, in threadId: String, by caller: ChatCaller) async throws {
@@ -435,7 +439,10 @@ public struct ChatService: Sendable {
     }
 
     private func requireSmallThread(_ threadId: String) async throws {
-        let count = try await store.participantCount(in: threadId)
+        try Self.requireSmallThread(participantCount: try await store.participantCount(in: threadId))
+    }
+
+    private static func requireSmallThread(participantCount count: Int) throws(ParleyError) {
         guard count <= ChatLimits.participantsForTypingAndReceipts else {
             throw ParleyError(
                 .forbidden,
@@ -470,7 +477,7 @@ public struct ChatService: Sendable {
             func refuse(_ code: String, _ message: String, _ detail: String? = nil) {
                 decisions[index] = .refuse(InvalidParticipant(rawId: participant.rawId, code: code, message: message, detailCode: detail))
             }
-            switch CommunicationIdentifier(rawId: participant.rawId) {
+            switch CommunicationIdentifierKind(rawId: participant.rawId) {
             case .communicationUser:
                 if caller.tenantId != nil, profile == .faithful {
                     let error = InteropRules.orgUsersCannotAddAppUsers()
@@ -544,7 +551,7 @@ public struct ChatService: Sendable {
 
     /// Throws the gate's denial when the org user `rawId` may not meet app users of `resource`.
     private func requireInterop(_ rawId: String, resource: UUID) async throws {
-        guard case .microsoftTeamsUser(let userId, _, _) = CommunicationIdentifier(rawId: rawId), let id = UUID(uuidString: userId),
+        guard case .microsoftTeamsUser(let userId, _, _) = CommunicationIdentifierKind(rawId: rawId), let id = UUID(uuidString: userId),
             let person = try await store.orgUser(id: id)
         else { return }
         if let denial = try await InteropGate.denial(resource: resource, user: person, store: store, purpose: .chat) {
@@ -568,7 +575,8 @@ public struct ChatService: Sendable {
     ) -> DomainEvent {
         var data = data
         data["initiator"] = caller.rawId
-        return DomainEvent(kind: kind, resourceId: caller.homeKey, subject: threadId, occurredAt: now, data: data)
+        // The store completes the detail (audience, message, participants) as it commits.
+        return DomainEvent(kind: kind, resourceId: caller.homeKey, subject: threadId, occurredAt: now, data: data, chat: ChatEventDetail())
     }
 
     // MARK: Validation

@@ -42,13 +42,39 @@ public struct DomainEvent: Sendable, Equatable {
     public var occurredAt: Date
     /// Small string attributes; the full state is in the store.
     public var data: [String: String]
+    /// For chat events: who hears of the change in real time, and what it is about.
+    public var chat: ChatEventDetail?
 
-    public init(kind: Kind, resourceId: String, subject: String, occurredAt: Date, data: [String: String] = [:]) {
+    public init(
+        kind: Kind,
+        resourceId: String,
+        subject: String,
+        occurredAt: Date,
+        data: [String: String] = [:],
+        chat: ChatEventDetail? = nil
+    ) {
         self.kind = kind
         self.resourceId = resourceId
         self.subject = subject
         self.occurredAt = occurredAt
         self.data = data
+        self.chat = chat
+    }
+}
+
+/// What real-time clients need of a chat change beyond ``DomainEvent/data``, captured when the
+/// change is committed. Message events carry only the message id: a client is given the
+/// message as it is when the event is delivered.
+public struct ChatEventDetail: Sendable, Equatable {
+    /// The raw ids told of the change: the thread's participants once it is made, plus anyone it
+    /// removed. Nobody else hears of a thread's events.
+    public var audience: [String]
+    /// The participants a thread was created with, or that were added or removed.
+    public var participants: [ChatParticipant]?
+
+    public init(audience: [String] = [], participants: [ChatParticipant]? = nil) {
+        self.audience = audience
+        self.participants = participants
     }
 }
 

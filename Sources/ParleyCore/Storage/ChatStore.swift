@@ -3,6 +3,10 @@ import Foundation
 /// The chat part of the store. Every changing method runs in one transaction that first checks
 /// its ``ChatGuard`` (so a permission checked by the service cannot go stale before the write),
 /// then writes the change, its system message and its domain events.
+///
+/// An event given with a ``ChatEventDetail`` is completed in that transaction: its audience
+/// becomes the thread's participants after the change plus anyone the change removed, and its
+/// participants those the thread was created with, or that were added or removed.
 public protocol ChatStore: Sendable {
     /// Creates the thread with its participants and initial system messages, or, when a thread
     /// was already created by the same creator with the same idempotency key, returns that one.

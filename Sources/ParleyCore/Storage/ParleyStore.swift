@@ -37,4 +37,21 @@ public protocol ParleyStore: ChatStore, DirectoryStore {
 
     /// Committed events after `position`, oldest first, at most `limit`.
     func events(after position: Int64, limit: Int) async throws -> [RecordedEvent]
+    /// The first and last positions still in the event log (nil when it is empty).
+    func eventLogBounds() async throws -> EventLogBounds?
+    /// Deletes events that occurred before `cutoff`, oldest first, at most `limit` of them; the
+    /// latest event always stays (positions never go back). Returns how many were deleted.
+    func pruneEvents(before cutoff: Date, limit: Int) async throws -> Int
+    /// Notified after every committed write, so the event log can be tailed without polling.
+    var commits: CommitNotifier { get }
+}
+
+/// The range of positions the event log still holds.
+public struct EventLogBounds: Sendable, Equatable {
+    public var first: Int64
+    public var last: Int64
+    public init(first: Int64, last: Int64) {
+        self.first = first
+        self.last = last
+    }
 }

@@ -35,6 +35,8 @@ public struct ParleyConfiguration: Sendable {
     public var demo: Bool = false
     /// Whether the real service's interop limitations are enforced (`faithful`) or lifted.
     public var interopProfile: InteropProfile = .faithful
+    /// Real-time delivery: retention for resumption, per-connection queues, pings.
+    public var realtime = RealtimeConfiguration()
 
     public init() {}
 
@@ -57,6 +59,10 @@ public struct ParleyConfiguration: Sendable {
     ///   - `log.level` (string, default `info`): trace, debug, info, notice, warning, error.
     ///   - `demo` (bool, default false): seed the demo organization.
     ///   - `interop.profile` (string, default `faithful`): `faithful` or `extended` (DESIGN.md C1–C4).
+    ///   - `realtime.retentionSeconds` (int, default 86400): how long clients can resume.
+    ///   - `realtime.queueLimit` (int, default 1024): frames waiting per connection before it is
+    ///     closed as a slow consumer.
+    ///   - `realtime.pingIntervalSeconds` (int, default 30): WebSocket ping period.
     public init(reader: ConfigReader) throws {
         host = reader.string(forKey: "http.host", default: host)
         port = reader.int(forKey: "http.port", default: port)
@@ -84,6 +90,12 @@ public struct ParleyConfiguration: Sendable {
             throw ConfigurationError("log.level '\(level)' is not one of trace, debug, info, notice, warning, error, critical")
         }
         logLevel = parsedLevel
+        realtime.retentionSeconds = reader.int(forKey: "realtime.retentionSeconds", default: realtime.retentionSeconds)
+        realtime.queueLimit = reader.int(forKey: "realtime.queueLimit", default: realtime.queueLimit)
+        realtime.pingIntervalSeconds = reader.int(forKey: "realtime.pingIntervalSeconds", default: realtime.pingIntervalSeconds)
+        guard realtime.retentionSeconds > 0, realtime.queueLimit > 0, realtime.pingIntervalSeconds > 0 else {
+            throw ConfigurationError("realtime.retentionSeconds, realtime.queueLimit and realtime.pingIntervalSeconds must be positive")
+        }
         guard (0...65535).contains(port) else { throw ConfigurationError("http.port \(port) is not a port number") }
         guard maxBodyBytes > 0 else { throw ConfigurationError("http.maxBodyBytes must be positive") }
         guard clockSkewSeconds >= 0 else { throw ConfigurationError("auth.clockSkewSeconds must not be negative") }

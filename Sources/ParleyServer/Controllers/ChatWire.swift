@@ -5,7 +5,7 @@ import ParleyCore
 /// Translation between chat domain values and their wire form.
 enum ChatWire {
     static func identifier(_ rawId: String) -> CommunicationIdentifierModel {
-        CommunicationIdentifierModel(CommunicationIdentifier(rawId: rawId))
+        CommunicationIdentifierModel(CommunicationIdentifierKind(rawId: rawId))
     }
 
     /// The raw id a request's identifier denotes, or a 400.

@@ -13,7 +13,7 @@ struct TokenController {
     @Sendable func me(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let caller = try context.requireUser()
         let body = TokenIntrospection(
-            communicationUser: CommunicationIdentifierModel(CommunicationIdentifier(rawId: caller.user.rawId)),
+            communicationUser: CommunicationIdentifierModel(CommunicationIdentifierKind(rawId: caller.user.rawId)),
             resourceId: caller.user.resourceId.uuidString.lowercased(),
             scopes: caller.scopes.sorted().map(\.rawValue),
             expiresOn: WireTimestamp.rfc3339(caller.expiresOn)

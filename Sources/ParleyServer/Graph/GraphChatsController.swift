@@ -222,7 +222,7 @@ struct GraphChatsController {
 
     /// How Graph names a chat member: people as `aadUser`, app users as `azureCommunicationServicesUser`.
     private func identity(of rawId: String, name: String?, _ caller: ChatCaller) -> GraphUserIdentity {
-        if case .microsoftTeamsUser(let userId, _, _) = CommunicationIdentifier(rawId: rawId) {
+        if case .microsoftTeamsUser(let userId, _, _) = CommunicationIdentifierKind(rawId: rawId) {
             return GraphUserIdentity(id: userId, displayName: name, userIdentityType: "aadUser", tenantId: caller.tenantId?.uuidString.lowercased())
         }
         return GraphUserIdentity(id: rawId, displayName: name, userIdentityType: "azureCommunicationServicesUser", tenantId: nil)
@@ -255,7 +255,7 @@ struct GraphChatsController {
     private func member(_ participant: ChatParticipant, _ thread: ChatThread, _ caller: ChatCaller) async throws -> GraphConversationMember {
         let membershipId = Self.membershipId(participant.rawId)
         let since = WireTimestamp.rfc3339(participant.shareHistoryTime)
-        switch CommunicationIdentifier(rawId: participant.rawId) {
+        switch CommunicationIdentifierKind(rawId: participant.rawId) {
         case .microsoftTeamsUser(let userId, _, _):
             let person = try? await UUID(uuidString: userId).asyncMap { try await directory.user($0) }
             return GraphConversationMember(

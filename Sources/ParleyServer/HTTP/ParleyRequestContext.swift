@@ -1,9 +1,12 @@
 import Hummingbird
+import HummingbirdWebSocket
 import ParleyCore
 
 /// The per-request state: who is calling, established by the authentication middleware.
-public struct ParleyRequestContext: RequestContext {
+public struct ParleyRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// Where the real-time route hands over its WebSocket handler.
+    public let webSocket = WebSocketHandlerReference<ParleyRequestContext>()
     /// The resource whose access key signed the request (HMAC-authenticated routes).
     var resource: CommunicationResource?
     /// The app user whose token came with the request (bearer-authenticated routes).

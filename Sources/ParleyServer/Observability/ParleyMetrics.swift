@@ -1,3 +1,4 @@
+import CoreMetrics
 import Metrics
 import NIOCore
 import Prometheus
@@ -14,6 +15,18 @@ enum ParleyMetrics {
 
     /// Installs the Prometheus factory (once per process).
     static func bootstrap() { _ = registry }
+
+    private static let realtimeConnections = Meter(label: "parley_realtime_connections")
+
+    /// Records how many real-time (WebSocket) connections are open.
+    static func recordRealtimeConnections(_ count: Int) {
+        realtimeConnections.set(count)
+    }
+
+    /// Counts a real-time connection the server closed, by close code.
+    static func countRealtimeClose(_ code: UInt16) {
+        CoreMetrics.Counter(label: "parley_realtime_server_closes_total", dimensions: [("code", String(code))]).increment()
+    }
 
     /// The Prometheus text exposition of every metric.
     static func exposition() -> [UInt8] {

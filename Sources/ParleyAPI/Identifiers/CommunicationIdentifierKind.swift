@@ -3,7 +3,7 @@
 /// Raw ids are the canonical, stable string form: `8:acs:<resource>_<id>` for app users,
 /// `8:orgid:<Entra object id>` for Teams users, `28:orgid:<app id>` for Teams apps, `4:+<E.164>`
 /// for phone numbers. Anything else is ``unknown(rawId:)``.
-public enum CommunicationIdentifier: Hashable, Sendable {
+public enum CommunicationIdentifierKind: Hashable, Sendable {
     /// An application (ACS) user; `id` is the whole raw id, as the SDKs define it.
     case communicationUser(id: String)
     /// A phone number in E.164 form (`+14255550123`).

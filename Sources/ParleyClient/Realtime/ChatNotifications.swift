@@ -1,0 +1,144 @@
+import Foundation
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOSSL
+import NIOWebSocket
+import ParleyAPI
+import Synchronization
+import WSClient
+
+/// Real-time chat notifications as an `AsyncSequence`: one WebSocket to Parley that reconnects
+/// on its own and resumes from the last position it delivered, so no durable event is missed or
+/// repeated across reconnections.
+///
+/// ```swift
+/// for try await notification in chatClient.notifications() {
+///     if case .event(.chatMessageReceived(let message), _) = notification { print(message.message) }
+/// }
+/// ```
+///
+/// Each iteration opens its own connection; it closes when iteration stops. The sequence ends
+/// by throwing ``ChatNotificationError`` when reconnecting cannot help: the token was revoked,
+/// the user deleted, or the credential cannot give a valid token.
+public struct ChatNotifications: AsyncSequence, Sendable {
+    public typealias Element = ChatNotification
+
+    let endpoint: URL
+    let credential: CommunicationTokenCredential
+    let tlsConfiguration: TLSConfiguration?
+    let resumeAfter: Int64?
+    let options: ChatNotificationOptions
+
+    public func makeAsyncIterator() -> AsyncThrowingStream<ChatNotification, any Error>.Iterator {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: ChatNotification.self)
+        let connection = RealtimeConnectionLoop(sequence: self, continuation: continuation)
+        let task = Task { await connection.run() }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream.makeAsyncIterator()
+    }
+}
+
+/// Connects, reads frames, and reconnects, until cancelled or told to stop.
+private final class RealtimeConnectionLoop: Sendable {
+    let sequence: ChatNotifications
+    let continuation: AsyncThrowingStream<ChatNotification, any Error>.Continuation
+    /// The last position delivered (or announced by the server), shared with frame handlers.
+    private let position: Mutex<Int64?>
+    /// Connection attempts that failed in a row (reset once a connection has caught up).
+    private let failures = Mutex(0)
+
+    init(sequence: ChatNotifications, continuation: AsyncThrowingStream<ChatNotification, any Error>.Continuation) {
+        self.sequence = sequence
+        self.continuation = continuation
+        self.position = Mutex(sequence.resumeAfter)
+    }
+
+    func run() async {
+        let logger = Logger(label: "parley.realtime-client")
+        while !Task.isCancelled {
+            do {
+                let token = try await sequence.credential.token().token
+                var headers = HTTPFields()
+                headers[.authorization] = "Bearer \(token)"
+                let close = try await WebSocketClient.connect(
+                    url: url(),
+                    configuration: WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers),
+                    tlsConfiguration: sequence.tlsConfiguration,
+                    logger: logger
+                ) { inbound, _, _ in
+                    for try await message in inbound.messages(maxSize: 1 << 21) {
+                        guard case .text(let text) = message else { continue }
+                        let frame = try ParleyJSON.decoder().decode(RealtimeServerFrame.self, from: Data(text.utf8))
+                        if self.handle(frame) { self.failures.withLock { $0 = 0 } }
+                    }
+                }
+                if let close, case .unknown(let number) = close.closeCode,
+                    let known = RealtimeCloseCode(rawValue: number), known == .tokenRevoked || known == .userDeleted
+                {
+                    continuation.finish(throwing: ChatNotificationError(closeCode: number, message: close.reason ?? "\(known)"))
+                    return
+                }
+            } catch is CancellationError {
+                break
+            } catch let error as TokenCredentialError {
+                continuation.finish(throwing: error)
+                return
+            } catch {
+                // Fall through to reconnect.
+            }
+            // The first retry is immediate; then back off, doubling up to the maximum.
+            let failed = failures.withLock { count in
+                count += 1
+                return count
+            }
+            if failed > 1 {
+                let delay = min(sequence.options.initialReconnectDelay * (1 << min(failed - 2, 16)), sequence.options.maximumReconnectDelay)
+                do { try await Task.sleep(for: delay) } catch { break }
+            }
+        }
+        continuation.finish()
+    }
+
+    /// Yields what the frame says; returns whether the connection is healthy (caught up).
+    private func handle(_ frame: RealtimeServerFrame) -> Bool {
+        switch frame {
+        case .hello(let hello):
+            position.withLock { if $0 == nil { $0 = hello.position } }
+            return false
+        case .caughtUp(let caughtUp):
+            let now = position.withLock { current in
+                current = max(current ?? caughtUp, caughtUp)
+                return current ?? caughtUp
+            }
+            continuation.yield(.connected(position: now))
+            return true
+        case .resyncRequired(let resync):
+            position.withLock { $0 = resync.position }
+            continuation.yield(.resyncRequired(reason: resync.reason, position: resync.position))
+            return false
+        case .event(let eventPosition, let event):
+            if let eventPosition {
+                let fresh = position.withLock { current in
+                    guard eventPosition > (current ?? Int64.min) else { return false }
+                    current = eventPosition
+                    return true
+                }
+                guard fresh else { return false }
+            }
+            continuation.yield(.event(event, position: eventPosition))
+            return false
+        }
+    }
+
+    /// `wss://host/parley/v1/realtime?after=<position>`.
+    private func url() -> String {
+        var components = URLComponents(url: sequence.endpoint, resolvingAgainstBaseURL: false) ?? URLComponents()
+        components.scheme = components.scheme == "http" ? "ws" : "wss"
+        components.path = (components.path.hasSuffix("/") ? components.path : components.path + "/") + RealtimeProtocol.path
+        if let after = position.withLock({ $0 }) {
+            components.queryItems = [URLQueryItem(name: RealtimeProtocol.afterParameter, value: String(after))]
+        }
+        return components.string ?? ""
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import ParleyAPI
+import ParleyCore
+
+/// The real-time WebSocket endpoint: authenticates the caller's token (header or query), replays
+/// what the client missed, then streams live events until the client leaves or the server closes
+/// the connection with a documented code.
+struct RealtimeController {
+    let gateway: RealtimeGateway
+    let identities: IdentityService
+    let orgSignIn: OrgSignInService
+    let ids: any IdentifierGenerator
+
+    func addRoutes(to router: Router<ParleyRequestContext>) {
+        router.ws(RouterPath(RealtimeProtocol.path)) { request, _ in
+            // Refuse before upgrading, so clients get an HTTP status and the error envelope.
+            _ = try await authenticate(request)
+            _ = try Self.position(request)
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            let request = context.request
+            let identity: RealtimeIdentity
+            do {
+                identity = try await authenticate(request)
+            } catch {
+                try await outbound.close(.init(codeNumber: Int(RealtimeCloseCode.tokenRevoked.rawValue)), reason: "The token is no longer valid.")
+                return
+            }
+            let after = try Self.position(request)
+            try await serve(identity, after: after, inbound: inbound, outbound: outbound, logger: context.logger)
+        }
+    }
+
+    private func serve(
+        _ identity: RealtimeIdentity,
+        after: Int64?,
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter,
+        logger: Logger
+    ) async throws {
+        let connectionId = ids.uuid().uuidString.lowercased()
+        let (connection, dispatched) = gateway.open(identity, id: connectionId)
+        defer { gateway.remove(connection) }
+        let allocator = ByteBufferAllocator()
+        func send(_ frame: RealtimeFrame) async throws {
+            let buffer = frame.bytes(recipient: connection.recipient, allocator: allocator)
+            try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: buffer)))
+        }
+
+        let code: RealtimeCloseCode? = try await withThrowingTaskGroup(of: RealtimeCloseCode?.self) { group in
+            group.addTask {
+                // Reading keeps control frames (pong, close) flowing; clients send nothing else yet.
+                for try await _ in inbound.messages(maxSize: 1 << 16) {}
+                return nil
+            }
+            group.addTask {
+                try await send(
+                    RealtimeFrame(
+                        .hello(
+                            RealtimeHello(
+                                connectionId: connectionId,
+                                identity: ChatWire.identifier(identity.rawId),
+                                position: dispatched,
+                                retentionSeconds: gateway.configuration.retentionSeconds,
+                                pingIntervalSeconds: gateway.configuration.pingIntervalSeconds
+                            )
+                        )
+                    )
+                )
+                var lastSent = dispatched
+                if let after {
+                    lastSent = max(after, dispatched)
+                    switch try await gateway.resumption(after: after, dispatched: dispatched) {
+                    case .replay(let from, let upTo):
+                        try await gateway.replay(to: connection, after: from, upTo: upTo, send: send)
+                    case .live:
+                        break
+                    case .resync(let reason):
+                        lastSent = dispatched
+                        try await send(RealtimeFrame(.resyncRequired(RealtimeResync(position: dispatched, reason: reason))))
+                    }
+                }
+                try await send(RealtimeFrame(.caughtUp(position: lastSent)))
+                for await frame in connection.frames {
+                    if connection.pendingClose != nil { break }
+                    if let position = frame.position {
+                        guard position > lastSent else { continue }
+                        lastSent = position
+                    }
+                    try await send(frame)
+                }
+                return connection.pendingClose
+            }
+            // Whichever ends first (the client left, or the server must close) ends both.
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        if let code {
+            ParleyMetrics.countRealtimeClose(code.rawValue)
+            logger.debug("Closing real-time connection \(connectionId) with \(code.rawValue) (\(code)).")
+            try? await outbound.close(.init(codeNumber: Int(code.rawValue)), reason: Self.reason(code))
+        }
+    }
+
+    /// The caller's identity from an app user token or an organization user token.
+    private func authenticate(_ request: Request) async throws -> RealtimeIdentity {
+        guard let token = BearerToken.from(request) ?? request.uri.queryParameters.get(RealtimeProtocol.accessTokenParameter), !token.isEmpty
+        else {
+            throw ParleyError(
+                .unauthenticated,
+                wireCode: "InvalidAccessToken",
+                "Connect with 'Authorization: Bearer <token>' or '?\(RealtimeProtocol.accessTokenParameter)=<token>'."
+            )
+        }
+        do {
+            return RealtimeIdentity(try await identities.authenticate(accessToken: token))
+        } catch let appError as ParleyError where appError.code == .unauthenticated {
+            guard let principal = try? await orgSignIn.authenticate(accessToken: token) else { throw appError }
+            guard let user = principal.user else {
+                throw ParleyError(.forbidden, wireCode: "Forbidden", "An application token has no user to receive events for; sign in as a user.")
+            }
+            return RealtimeIdentity(rawId: user.rawId, expiresOn: principal.expiresOn, hearsChat: true)
+        }
+    }
+
+    /// The `after` query parameter: a non-negative position, when given.
+    private static func position(_ request: Request) throws -> Int64? {
+        guard let text = request.uri.queryParameters.get(RealtimeProtocol.afterParameter) else { return nil }
+        guard let position = Int64(text), position >= 0 else {
+            throw ParleyError(
+                .badRequest,
+                wireCode: "InvalidPosition",
+                "'\(RealtimeProtocol.afterParameter)' must be a non-negative integer position."
+            )
+        }
+        return position
+    }
+
+    private static func reason(_ code: RealtimeCloseCode) -> String {
+        switch code {
+        case .goingAway: "The server is shutting down; reconnect and resume."
+        case .tokenExpired: "The access token expired; reconnect with a fresh token."
+        case .tokenRevoked: "The access token was revoked."
+        case .userDeleted: "The user was deleted."
+        case .slowConsumer: "Events were not read fast enough; reconnect and resume from the last position."
+        case .invalidRequest: "The request was malformed."
+        }
+    }
+}

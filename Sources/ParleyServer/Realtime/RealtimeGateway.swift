@@ -1,0 +1,261 @@
+import Foundation
+import Logging
+import ParleyAPI
+import ParleyCore
+import ServiceLifecycle
+import Synchronization
+
+/// Fans committed events out to the real-time connections of their audience.
+///
+/// One task tails the store's event log (woken by commits, never polling) and hands each event,
+/// in position order, to the connections of the users it concerns. Handing over never waits: each
+/// connection has its own bounded queue, so a slow client cannot slow anyone else. Typing
+/// indicators, which are not stored, come from the chat service's ``EventHub`` instead.
+final class RealtimeGateway: Service, Sendable {
+    private struct Registry {
+        /// Open connections by user raw id, then connection id.
+        var connections: [String: [String: RealtimeConnection]] = [:]
+        /// The position of the last event handed to connections.
+        var dispatched: Int64 = 0
+        var count = 0
+    }
+
+    let configuration: RealtimeConfiguration
+    /// How often expired tokens are looked for.
+    private let expirySweepInterval = Duration.seconds(1)
+    /// How often events beyond the retention window are deleted.
+    private let pruneInterval = Duration.seconds(600)
+    private let store: any ParleyStore
+    private let renderer: RealtimeEventRenderer
+    private let ephemeral: EventHub
+    private let clock: any WallClock
+    private let logger: Logger
+    private let registry = Mutex(Registry())
+
+    /// - Parameter startPosition: where tailing starts: the log's last position at start-up.
+    init(
+        store: any ParleyStore,
+        renderer: RealtimeEventRenderer,
+        ephemeral: EventHub,
+        clock: any WallClock,
+        configuration: RealtimeConfiguration,
+        startPosition: Int64,
+        logger: Logger
+    ) {
+        self.store = store
+        self.renderer = renderer
+        self.ephemeral = ephemeral
+        self.clock = clock
+        self.configuration = configuration
+        self.logger = logger
+        registry.withLock { $0.dispatched = startPosition }
+    }
+
+    // MARK: Service
+
+    func run() async throws {
+        let commits = store.commits.subscribe()
+        let typing = ephemeral.subscribe()
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await self.tail(commits) }
+                group.addTask { await self.forward(typing) }
+                group.addTask { try await self.housekeeping() }
+            }
+        } onGracefulShutdown: {
+            self.closeAll(.goingAway)
+        }
+    }
+
+    /// Hands every committed event to its audience, in position order.
+    private func tail(_ commits: AsyncStream<Void>) async throws {
+        try await drain()
+        for await _ in commits.cancelOnGracefulShutdown() {
+            try await drain()
+        }
+    }
+
+    /// Dispatches every event after the last dispatched one.
+    func drain() async throws {
+        let page = 512
+        while true {
+            let after = registry.withLock { $0.dispatched }
+            let events = try await store.events(after: after, limit: page)
+            for recorded in events { await dispatch(recorded) }
+            if events.count < page { return }
+        }
+    }
+
+    private func dispatch(_ recorded: RecordedEvent) async {
+        let event = recorded.event
+        switch event.kind {
+        case .userTokensRevoked: await closeRevoked(event.subject)
+        case .userDeleted: close(event.subject, .userDeleted)
+        default: break
+        }
+        var delivery: RealtimeEventRenderer.Delivery?
+        do {
+            delivery = try await renderer.render(event, position: recorded.position)
+        } catch {
+            logger.error("Could not render event \(recorded.position) (\(event.kind.rawValue)): \(error)")
+        }
+        // Moving the position and picking the connections happen together, so a connection
+        // opening meanwhile either gets the event here or replays it from the log.
+        let targets = registry.withLock { registry in
+            registry.dispatched = recorded.position
+            return delivery.map { Self.connections(of: $0.audience, in: registry) } ?? []
+        }
+        if let delivery {
+            for connection in targets where connection.identity.hearsChat { connection.enqueue(delivery.frame) }
+        }
+    }
+
+    /// Forwards typing indicators (not stored, so never replayed) to connections open now.
+    private func forward(_ typing: AsyncStream<DomainEvent>) async {
+        for await event in typing.cancelOnGracefulShutdown() {
+            guard let delivery = try? await renderer.render(event, position: nil) else { continue }
+            let targets = registry.withLock { Self.connections(of: delivery.audience, in: $0) }
+            for connection in targets where connection.identity.hearsChat { connection.enqueue(delivery.frame) }
+        }
+    }
+
+    private static func connections(of audience: [String], in registry: Registry) -> [RealtimeConnection] {
+        audience.flatMap { registry.connections[$0].map { Array($0.values) } ?? [] }
+    }
+
+    // MARK: Connections
+
+    /// Registers a connection; events dispatched from now on are queued for it. Returns the
+    /// last position dispatched before it: older events come from ``replay(to:after:upTo:send:)``.
+    func open(_ identity: RealtimeIdentity, id: String) -> (RealtimeConnection, dispatched: Int64) {
+        let connection = RealtimeConnection(id: id, identity: identity, queueLimit: configuration.queueLimit)
+        let dispatched = registry.withLock { registry in
+            registry.connections[identity.rawId, default: [:]][id] = connection
+            registry.count += 1
+            return registry.dispatched
+        }
+        ParleyMetrics.recordRealtimeConnections(openConnectionCount)
+        return (connection, dispatched)
+    }
+
+    func remove(_ connection: RealtimeConnection) {
+        registry.withLock { registry in
+            if registry.connections[connection.identity.rawId]?.removeValue(forKey: connection.id) != nil { registry.count -= 1 }
+            if registry.connections[connection.identity.rawId]?.isEmpty == true {
+                registry.connections.removeValue(forKey: connection.identity.rawId)
+            }
+        }
+        ParleyMetrics.recordRealtimeConnections(openConnectionCount)
+    }
+
+    var openConnectionCount: Int { registry.withLock { $0.count } }
+
+    /// What a connection resuming after `position` gets before live events.
+    enum Resumption: Equatable {
+        /// Replay the events in `(after, upTo]`.
+        case replay(after: Int64, upTo: Int64)
+        /// Nothing to replay.
+        case live
+        /// The position is not held (pruned, or not from this server): reload through REST.
+        case resync(reason: String)
+    }
+
+    /// How a connection that last saw `position` catches up, given what was `dispatched` when
+    /// it opened.
+    func resumption(after position: Int64, dispatched: Int64) async throws -> Resumption {
+        let bounds = try await store.eventLogBounds()
+        if position >= dispatched {
+            guard position == dispatched || (bounds.map { position <= $0.last } ?? false) else {
+                return .resync(reason: "Position \(position) is ahead of this server's event log.")
+            }
+            return .live
+        }
+        guard let bounds, position + 1 >= bounds.first else {
+            return .resync(reason: "Events after position \(position) are older than the retention window.")
+        }
+        return .replay(after: position, upTo: dispatched)
+    }
+
+    /// Sends the events in `(after, upTo]` that `connection` is in the audience of, in order.
+    func replay(
+        to connection: RealtimeConnection,
+        after: Int64,
+        upTo: Int64,
+        send: (RealtimeFrame) async throws -> Void
+    ) async throws {
+        var cursor = after
+        while cursor < upTo {
+            let events = try await store.events(after: cursor, limit: 256)
+            guard !events.isEmpty else { return }
+            for recorded in events where recorded.position <= upTo {
+                cursor = recorded.position
+                guard connection.identity.hearsChat, recorded.event.chat?.audience.contains(connection.identity.rawId) == true,
+                    let delivery = try await renderer.render(recorded.event, position: recorded.position)
+                else { continue }
+                try await send(delivery.frame)
+            }
+            if let last = events.last?.position, last >= upTo { return }
+        }
+    }
+
+    // MARK: Closing
+
+    /// Closes connections whose token has expired by now.
+    func closeExpired() {
+        let now = clock.now()
+        let expired = registry.withLock { registry in
+            registry.connections.values.flatMap(\.values).filter { $0.identity.expiresOn <= now }
+        }
+        for connection in expired { connection.requestClose(.tokenExpired) }
+    }
+
+    /// Closes the user's connections opened with tokens older than its current generation.
+    private func closeRevoked(_ rawId: String) async {
+        let current = (try? await store.user(rawId: rawId))?.tokenGeneration ?? Int.max
+        let revoked = registry.withLock { $0.connections[rawId].map { Array($0.values) } ?? [] }
+        for connection in revoked where (connection.identity.tokenGeneration ?? Int.max) < current {
+            connection.requestClose(.tokenRevoked)
+        }
+    }
+
+    private func close(_ rawId: String, _ code: RealtimeCloseCode) {
+        let connections = registry.withLock { $0.connections[rawId].map { Array($0.values) } ?? [] }
+        for connection in connections { connection.requestClose(code) }
+    }
+
+    func closeAll(_ code: RealtimeCloseCode) {
+        let all = registry.withLock { $0.connections.values.flatMap(\.values) }
+        for connection in all { connection.requestClose(code) }
+    }
+
+    // MARK: Housekeeping
+
+    /// Deletes events older than the retention window; returns how many.
+    @discardableResult
+    func pruneEvents() async throws -> Int {
+        let cutoff = clock.now().addingTimeInterval(-TimeInterval(configuration.retentionSeconds))
+        var total = 0
+        while true {
+            let deleted = try await store.pruneEvents(before: cutoff, limit: 10_000)
+            total += deleted
+            if deleted < 10_000 { return total }
+        }
+    }
+
+    private func housekeeping() async throws {
+        var sincePrune = Duration.zero
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try await Task.sleep(for: expirySweepInterval)
+            closeExpired()
+            sincePrune += expirySweepInterval
+            if sincePrune >= pruneInterval {
+                sincePrune = .zero
+                do {
+                    try await pruneEvents()
+                } catch {
+                    logger.error("Pruning the event log failed: \(error)")
+                }
+            }
+        }
+    }
+}
