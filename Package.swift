@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "parley", targets: ["ParleyCLI"]),
+        .executable(name: "parley-bench", targets: ["ParleyBench"]),
         .library(name: "ParleyAPI", targets: ["ParleyAPI"]),
         .library(name: "ParleyClient", targets: ["ParleyClient"]),
     ],
@@ -115,6 +116,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `parley-bench`: load generators for the benchmarks in docs/benchmarks.md (real-time
+        // delivery latency, idle connections). Run through scripts/bench-realtime.
+        .executableTarget(
+            name: "ParleyBench",
+            dependencies: [
+                .byName(name: "ParleyAPI"),
+                .byName(name: "ParleyClient"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "WSClient", package: "swift-websocket"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ParleyAPITests",
             dependencies: [.byName(name: "ParleyAPI")],
@@ -151,7 +171,11 @@ let package = Package(
                 .byName(name: "ParleyServer"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
             ],
             swiftSettings: swiftSettings
         ),

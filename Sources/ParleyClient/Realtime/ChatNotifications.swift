@@ -30,6 +30,39 @@ public struct ChatNotifications: AsyncSequence, Sendable {
     let resumeAfter: Int64?
     let options: ChatNotificationOptions
 
+    init(
+        endpoint: URL,
+        credential: CommunicationTokenCredential,
+        tlsConfiguration: TLSConfiguration?,
+        resumeAfter: Int64?,
+        options: ChatNotificationOptions
+    ) {
+        self.endpoint = endpoint
+        self.credential = credential
+        self.tlsConfiguration = tlsConfiguration
+        self.resumeAfter = resumeAfter
+        self.options = options
+    }
+
+    /// Notifications for whoever `credential` belongs to: an app user (ACS token) or an
+    /// organization user (a token from ``OrgSignIn``).
+    ///
+    /// - Parameters:
+    ///   - endpoint: the Parley endpoint, e.g. `https://127.0.0.1:8443/`.
+    ///   - caCertificatePath: a PEM file of CA certificates to trust (Parley's local CA).
+    ///   - position: the last position seen in an earlier session; nil starts from now.
+    public init(
+        endpoint: URL,
+        credential: CommunicationTokenCredential,
+        caCertificatePath: String? = nil,
+        resumingAfter position: Int64? = nil,
+        options: ChatNotificationOptions = .init()
+    ) throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caCertificatePath { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertificatePath)) }
+        self.init(endpoint: endpoint, credential: credential, tlsConfiguration: tls, resumeAfter: position, options: options)
+    }
+
     public func makeAsyncIterator() -> AsyncThrowingStream<ChatNotification, any Error>.Iterator {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: ChatNotification.self)
         let connection = RealtimeConnectionLoop(sequence: self, continuation: continuation)
@@ -61,9 +94,11 @@ private final class RealtimeConnectionLoop: Sendable {
                 let token = try await sequence.credential.token().token
                 var headers = HTTPFields()
                 headers[.authorization] = "Bearer \(token)"
+                var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers)
+                configuration.sniHostname = try Self.serverName(for: sequence.endpoint)
                 let close = try await WebSocketClient.connect(
                     url: url(),
-                    configuration: WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers),
+                    configuration: configuration,
                     tlsConfiguration: sequence.tlsConfiguration,
                     logger: logger
                 ) { inbound, _, _ in
@@ -82,6 +117,9 @@ private final class RealtimeConnectionLoop: Sendable {
             } catch is CancellationError {
                 break
             } catch let error as TokenCredentialError {
+                continuation.finish(throwing: error)
+                return
+            } catch let error as ChatNotificationError {
                 continuation.finish(throwing: error)
                 return
             } catch {
@@ -129,6 +167,23 @@ private final class RealtimeConnectionLoop: Sendable {
             continuation.yield(.event(event, position: eventPosition))
             return false
         }
+    }
+
+    /// The name TLS verifies the server as. swift-websocket sends the URL's host as SNI, which
+    /// TLS forbids for IP addresses, so it cannot connect to `https://127.0.0.1:…` as such. A
+    /// loopback address is verified as `localhost` instead (Parley's certificate names both, and
+    /// loopback traffic never leaves the machine); other IP addresses need a host name.
+    static func serverName(for endpoint: URL) throws -> String? {
+        guard let host = endpoint.host, endpoint.scheme != "http" else { return nil }
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard (try? SocketAddress(ipAddress: bare, port: 0)) != nil else { return nil }
+        guard bare.hasPrefix("127.") || bare == "::1" else {
+            throw ChatNotificationError(
+                closeCode: nil,
+                message: "Real-time connections over TLS need a host name, not the IP address \(bare) (TLS server names cannot be IP addresses)."
+            )
+        }
+        return "localhost"
     }
 
     /// `wss://host/parley/v1/realtime?after=<position>`.
