@@ -1,12 +1,15 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
+import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import ParleyAPI
 import ParleyClient
 import Synchronization
+import WSClient
 
 /// Every user of the scenario listens through the SDK's `ChatNotifications`; messages are sent
 /// over HTTPS at a fixed rate, round robin over the threads; the delay from each send's 201 to
@@ -22,6 +25,15 @@ struct DeliveryLatencyCommand: AsyncParsableCommand {
     @Option(help: "Seconds of measured sending.") var duration = 30
     @Option(help: "Seconds of sending before measuring.") var warmup = 5
     @Option(help: "The server's process id, to report its CPU time.") var serverPid: Int32?
+    @Option(
+        help:
+            "raw: minimal WebSocket clients that only find each message's id (the load generator shares the machine with the server); sdk: the Swift SDK's ChatNotifications, decoding every event."
+    )
+    var client: ClientKind = .raw
+
+    enum ClientKind: String, ExpressibleByArgument {
+        case raw, sdk
+    }
 
     func run() async throws {
         let scenario = try BenchScenario.load(self.scenario)
@@ -29,33 +41,14 @@ struct DeliveryLatencyCommand: AsyncParsableCommand {
         let log = ArrivalLog()
 
         // 1. Every user connects and waits until caught up.
-        print("connecting \(scenario.users.count) clients…")
+        print("connecting \(scenario.users.count) \(client.rawValue) clients…")
         let connected = Counter()
         var listeners: [Task<Void, Never>] = []
         for user in scenario.users {
-            let notifications = try ChatNotifications(
-                endpoint: endpoint,
-                credential: try CommunicationTokenCredential(token: user.token),
-                caCertificatePath: scenario.caCertificatePath
-            )
-            listeners.append(
-                Task {
-                    do {
-                        var first = true
-                        for try await notification in notifications {
-                            switch notification {
-                            case .event(.chatMessageReceived(let message), _): log.arrived(message.threadId + "/" + message.id)
-                            case .connected where first:
-                                first = false
-                                connected.increment()
-                            default: break
-                            }
-                        }
-                    } catch {
-                        print("listener failed: \(error)")
-                    }
-                }
-            )
+            switch client {
+            case .sdk: listeners.append(try Self.sdkListener(user, scenario: scenario, endpoint: endpoint, log: log, connected: connected))
+            case .raw: listeners.append(try Self.rawListener(user, scenario: scenario, log: log, connected: connected))
+            }
         }
         let clock = ContinuousClock()
         let connectStart = clock.now
@@ -104,6 +97,80 @@ struct DeliveryLatencyCommand: AsyncParsableCommand {
         for listener in listeners { listener.cancel() }
         try await http.shutdown()
         if report.delivered < report.expected || failures.value > 0 { throw ExitCode.failure }
+    }
+
+    /// A listener through the SDK: every frame decoded into typed events.
+    private static func sdkListener(
+        _ user: BenchScenario.User,
+        scenario: BenchScenario,
+        endpoint: URL,
+        log: ArrivalLog,
+        connected: Counter
+    ) throws -> Task<Void, Never> {
+        let notifications = try ChatNotifications(
+            endpoint: endpoint,
+            credential: try CommunicationTokenCredential(token: user.token),
+            caCertificatePath: scenario.caCertificatePath
+        )
+        return Task {
+            do {
+                var first = true
+                for try await notification in notifications {
+                    switch notification {
+                    case .event(.chatMessageReceived(let message), _): log.arrived(message.threadId + "/" + message.id)
+                    case .connected where first:
+                        first = false
+                        connected.increment()
+                    default: break
+                    }
+                }
+            } catch {
+                print("listener failed: \(error)")
+            }
+        }
+    }
+
+    /// A listener that reads only what the measurement needs from each frame: its type, and the
+    /// thread and message ids (the data's keys are sorted, so the first `"id"` is the message's).
+    private static func rawListener(
+        _ user: BenchScenario.User,
+        scenario: BenchScenario,
+        log: ArrivalLog,
+        connected: Counter
+    ) throws -> Task<Void, Never> {
+        let url = scenario.endpoint.replacingOccurrences(of: "https://", with: "wss://") + RealtimeProtocol.path
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer \(user.token)"
+        let tls = try scenario.tlsConfiguration
+        return Task {
+            do {
+                try await WebSocketClient.connect(
+                    url: url,
+                    configuration: WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers, sniHostname: "localhost"),
+                    tlsConfiguration: tls,
+                    logger: Logger(label: "parley-bench")
+                ) { inbound, _, _ in
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        guard case .text(let text) = message else { continue }
+                        if text.hasPrefix(#"{"type":"chatMessageReceived""#), let id = Self.value(of: #""id":""#, in: text),
+                            let thread = Self.value(of: #""threadId":""#, in: text)
+                        {
+                            log.arrived(thread + "/" + id)
+                        } else if text.contains(#""type":"caughtUp""#) {
+                            connected.increment()
+                        }
+                    }
+                }
+            } catch {
+                print("listener failed: \(error)")
+            }
+        }
+    }
+
+    /// The string value after the first occurrence of `key` (which ends with its opening quote).
+    private static func value(of key: String, in text: String) -> String? {
+        guard let start = text.range(of: key)?.upperBound, let end = text[start...].firstIndex(of: "\"") else { return nil }
+        return String(text[start..<end])
     }
 
     private static func send(_ http: HTTPClient, endpoint: String, thread: String, token: String, index: Int) async throws -> String {

@@ -21,8 +21,10 @@ struct IdleConnectionsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let scenario = try BenchScenario.load(self.scenario)
-        let tls = try scenario.tlsConfiguration
-        let url = scenario.endpoint.replacingOccurrences(of: "https://", with: "wss://") + RealtimeProtocol.path
+        let plain = scenario.endpoint.hasPrefix("http://")
+        let tls = plain ? nil : try scenario.tlsConfiguration
+        let url = scenario.endpoint.replacingOccurrences(of: "https://", with: "wss://").replacingOccurrences(of: "http://", with: "ws://")
+            + RealtimeProtocol.path
         let connected = Counter()
         let failed = Counter()
         let logger = Logger(label: "parley-bench")

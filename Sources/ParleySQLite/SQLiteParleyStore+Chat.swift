@@ -237,6 +237,23 @@ extension SQLiteParleyStore {
         }
     }
 
+    public func messages(_ keys: Set<MessageKey>) async throws -> [MessageKey: ChatMessage] {
+        guard !keys.isEmpty else { return [:] }
+        return try await database.read { db in
+            var found: [MessageKey: ChatMessage] = [:]
+            for key in keys {
+                guard let numericId = Int64(key.messageId),
+                    let row = try db.fetchOneRow(
+                        cached: "SELECT * FROM chat_messages WHERE thread_id = ? AND id = ?",
+                        arguments: [key.threadId, numericId]
+                    )
+                else { continue }
+                found[key] = try Self.message(from: row)
+            }
+            return found
+        }
+    }
+
     public func hostedImage(_ imageId: String, in threadId: String) async throws -> HostedImage? {
         try await database.read { db in
             try db.fetchOneRow(

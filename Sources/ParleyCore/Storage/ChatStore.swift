@@ -63,6 +63,8 @@ public protocol ChatStore: Sendable {
         event: DomainEvent
     ) async throws -> ChatMessage
     func message(id: String, in threadId: String) async throws -> ChatMessage?
+    /// Several messages of any threads in one read (those that exist).
+    func messages(_ keys: Set<MessageKey>) async throws -> [MessageKey: ChatMessage]
     /// The bytes of an image attached to a message of the thread.
     func hostedImage(_ imageId: String, in threadId: String) async throws -> HostedImage?
     /// Messages newest first: created at or after `visibleFrom` and `startTime`, with a sequence
@@ -109,6 +111,16 @@ public struct ChatGuard: Sendable, Equatable {
 /// A guarded write met Teams participants it was not cleared for (see ``ChatGuard``).
 public struct TeamsParticipantsPresent: Error, Sendable {
     public init() {}
+}
+
+/// A message, by thread and id (message ids are unique within their thread only).
+public struct MessageKey: Hashable, Sendable {
+    public var threadId: String
+    public var messageId: String
+    public init(threadId: String, messageId: String) {
+        self.threadId = threadId
+        self.messageId = messageId
+    }
 }
 
 /// Where a page of threads ends: the last thread's activity time and id.

@@ -40,6 +40,11 @@ final class RealtimeConnection: Sendable {
         if first { continuation.finish() }
     }
 
+    /// The client closed the connection: nothing more is sent.
+    func clientLeft() {
+        continuation.finish()
+    }
+
     /// Why the connection must close, if it must.
     var pendingClose: RealtimeCloseCode? { closeCode.withLock { $0 } }
 }

@@ -52,55 +52,50 @@ struct RealtimeController {
             try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: buffer)))
         }
 
-        let code: RealtimeCloseCode? = try await withThrowingTaskGroup(of: RealtimeCloseCode?.self) { group in
-            group.addTask {
-                // Reading keeps control frames (pong, close) flowing; clients send nothing else yet.
-                for try await _ in inbound.messages(maxSize: 1 << 16) {}
-                return nil
-            }
-            group.addTask {
-                try await send(
-                    RealtimeFrame(
-                        .hello(
-                            RealtimeHello(
-                                connectionId: connectionId,
-                                identity: ChatWire.identifier(identity.rawId),
-                                position: dispatched,
-                                retentionSeconds: gateway.configuration.retentionSeconds,
-                                pingIntervalSeconds: gateway.configuration.pingIntervalSeconds
-                            )
-                        )
+        // Reading keeps control frames (pong, close) flowing; clients send nothing else yet.
+        // When the client leaves, its stream of frames ends, and so does the loop below.
+        let reader = Task {
+            defer { connection.clientLeft() }
+            for try await _ in inbound.messages(maxSize: 1 << 16) {}
+        }
+        defer { reader.cancel() }
+
+        try await send(
+            RealtimeFrame(
+                .hello(
+                    RealtimeHello(
+                        connectionId: connectionId,
+                        identity: ChatWire.identifier(identity.rawId),
+                        position: dispatched,
+                        retentionSeconds: gateway.configuration.retentionSeconds,
+                        pingIntervalSeconds: gateway.configuration.pingIntervalSeconds
                     )
                 )
-                var lastSent = dispatched
-                if let after {
-                    lastSent = max(after, dispatched)
-                    switch try await gateway.resumption(after: after, dispatched: dispatched) {
-                    case .replay(let from, let upTo):
-                        try await gateway.replay(to: connection, after: from, upTo: upTo, send: send)
-                    case .live:
-                        break
-                    case .resync(let reason):
-                        lastSent = dispatched
-                        try await send(RealtimeFrame(.resyncRequired(RealtimeResync(position: dispatched, reason: reason))))
-                    }
-                }
-                try await send(RealtimeFrame(.caughtUp(position: lastSent)))
-                for await frame in connection.frames {
-                    if connection.pendingClose != nil { break }
-                    if let position = frame.position {
-                        guard position > lastSent else { continue }
-                        lastSent = position
-                    }
-                    try await send(frame)
-                }
-                return connection.pendingClose
+            )
+        )
+        var lastSent = dispatched
+        if let after {
+            lastSent = max(after, dispatched)
+            switch try await gateway.resumption(after: after, dispatched: dispatched) {
+            case .replay(let from, let upTo):
+                try await gateway.replay(to: connection, after: from, upTo: upTo, send: send)
+            case .live:
+                break
+            case .resync(let reason):
+                lastSent = dispatched
+                try await send(RealtimeFrame(.resyncRequired(RealtimeResync(position: dispatched, reason: reason))))
             }
-            // Whichever ends first (the client left, or the server must close) ends both.
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return first
         }
+        try await send(RealtimeFrame(.caughtUp(position: lastSent)))
+        for await frame in connection.frames {
+            if connection.pendingClose != nil { break }
+            if let position = frame.position {
+                guard position > lastSent else { continue }
+                lastSent = position
+            }
+            try await send(frame)
+        }
+        let code = connection.pendingClose
         if let code {
             ParleyMetrics.countRealtimeClose(code.rawValue)
             logger.debug("Closing real-time connection \(connectionId) with \(code.rawValue) (\(code)).")

@@ -15,9 +15,34 @@ struct RealtimeEventRenderer: Sendable {
         var frame: RealtimeFrame
     }
 
+    /// The deliveries of a page of events, in order (nil for events clients do not hear of).
+    /// The messages they concern are read in one go: rendering runs on the gateway's single
+    /// tail, where a read per event would be a round trip per event.
+    func render(_ events: [RecordedEvent]) async throws -> [Delivery?] {
+        let keys = Set(events.compactMap { Self.messageKey(of: $0.event) })
+        let messages = try await store.messages(keys)
+        return try events.map { recorded in
+            try render(recorded.event, position: recorded.position) { key in messages[key] }
+        }
+    }
+
+    /// The delivery for one event (typing indicators, which are not stored).
+    func render(_ event: DomainEvent, position: Int64?) async throws -> Delivery? {
+        var messages: [MessageKey: ChatMessage] = [:]
+        if let key = Self.messageKey(of: event) { messages = try await store.messages([key]) }
+        return try render(event, position: position) { messages[$0] }
+    }
+
+    private static func messageKey(of event: DomainEvent) -> MessageKey? {
+        guard [.chatMessageReceived, .chatMessageEdited, .chatMessageDeleted].contains(event.kind), let id = event.data["messageId"] else {
+            return nil
+        }
+        return MessageKey(threadId: event.subject, messageId: id)
+    }
+
     /// The delivery for `event`, or nil when it is not a chat event clients hear of (or its
     /// message is gone).
-    func render(_ event: DomainEvent, position: Int64?) async throws -> Delivery? {
+    private func render(_ event: DomainEvent, position: Int64?, message: (MessageKey) -> ChatMessage?) throws -> Delivery? {
         guard let detail = event.chat else { return nil }
         let threadId = event.subject
         let version = String(Int64((event.occurredAt.timeIntervalSince1970 * 1000).rounded()))
@@ -35,9 +60,7 @@ struct RealtimeEventRenderer: Sendable {
 
         switch event.kind {
         case .chatMessageReceived, .chatMessageEdited, .chatMessageDeleted:
-            guard let messageId = event.data["messageId"], let message = try await store.message(id: messageId, in: threadId) else {
-                return nil
-            }
+            guard let key = Self.messageKey(of: event), let message = message(key) else { return nil }
             let (type, data) = messageEvent(event.kind, message, at: event.occurredAt)
             return try frame(type, data, perRecipient: true)
         case .chatTypingIndicatorReceived:

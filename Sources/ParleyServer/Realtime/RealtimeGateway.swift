@@ -75,34 +75,37 @@ final class RealtimeGateway: Service, Sendable {
         }
     }
 
-    /// Dispatches every event after the last dispatched one.
+    /// Dispatches every event after the last dispatched one, a page at a time.
     func drain() async throws {
         let page = 512
         while true {
             let after = registry.withLock { $0.dispatched }
             let events = try await store.events(after: after, limit: page)
-            for recorded in events { await dispatch(recorded) }
+            guard !events.isEmpty else { return }
+            for recorded in events {
+                switch recorded.event.kind {
+                case .userTokensRevoked: await closeRevoked(recorded.event.subject)
+                case .userDeleted: close(recorded.event.subject, .userDeleted)
+                default: break
+                }
+            }
+            let deliveries: [RealtimeEventRenderer.Delivery?]
+            do {
+                deliveries = try await renderer.render(events)
+            } catch {
+                logger.error("Could not render events \(events.first?.position ?? 0)–\(events.last?.position ?? 0): \(error)")
+                deliveries = Array(repeating: nil, count: events.count)
+            }
+            for (recorded, delivery) in zip(events, deliveries) { dispatch(delivery, at: recorded.position) }
             if events.count < page { return }
         }
     }
 
-    private func dispatch(_ recorded: RecordedEvent) async {
-        let event = recorded.event
-        switch event.kind {
-        case .userTokensRevoked: await closeRevoked(event.subject)
-        case .userDeleted: close(event.subject, .userDeleted)
-        default: break
-        }
-        var delivery: RealtimeEventRenderer.Delivery?
-        do {
-            delivery = try await renderer.render(event, position: recorded.position)
-        } catch {
-            logger.error("Could not render event \(recorded.position) (\(event.kind.rawValue)): \(error)")
-        }
+    private func dispatch(_ delivery: RealtimeEventRenderer.Delivery?, at position: Int64) {
         // Moving the position and picking the connections happen together, so a connection
         // opening meanwhile either gets the event here or replays it from the log.
         let targets = registry.withLock { registry in
-            registry.dispatched = recorded.position
+            registry.dispatched = position
             return delivery.map { Self.connections(of: $0.audience, in: registry) } ?? []
         }
         if let delivery {
@@ -183,18 +186,16 @@ final class RealtimeGateway: Service, Sendable {
         upTo: Int64,
         send: (RealtimeFrame) async throws -> Void
     ) async throws {
+        guard connection.identity.hearsChat else { return }
         var cursor = after
         while cursor < upTo {
-            let events = try await store.events(after: cursor, limit: 256)
-            guard !events.isEmpty else { return }
-            for recorded in events where recorded.position <= upTo {
-                cursor = recorded.position
-                guard connection.identity.hearsChat, recorded.event.chat?.audience.contains(connection.identity.rawId) == true,
-                    let delivery = try await renderer.render(recorded.event, position: recorded.position)
-                else { continue }
-                try await send(delivery.frame)
+            let page = try await store.events(after: cursor, limit: 256)
+            guard let last = page.last?.position else { return }
+            cursor = last
+            let mine = page.filter { $0.position <= upTo && $0.event.chat?.audience.contains(connection.identity.rawId) == true }
+            for delivery in try await renderer.render(mine) {
+                if let delivery { try await send(delivery.frame) }
             }
-            if let last = events.last?.position, last >= upTo { return }
         }
     }
 
