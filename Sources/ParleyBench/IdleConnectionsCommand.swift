@@ -23,7 +23,8 @@ struct IdleConnectionsCommand: AsyncParsableCommand {
         let scenario = try BenchScenario.load(self.scenario)
         let plain = scenario.endpoint.hasPrefix("http://")
         let tls = plain ? nil : try scenario.tlsConfiguration
-        let url = scenario.endpoint.replacingOccurrences(of: "https://", with: "wss://").replacingOccurrences(of: "http://", with: "ws://")
+        let url =
+            scenario.endpoint.replacingOccurrences(of: "https://", with: "wss://").replacingOccurrences(of: "http://", with: "ws://")
             + RealtimeProtocol.path
         let connected = Counter()
         let failed = Counter()

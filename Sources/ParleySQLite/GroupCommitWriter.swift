@@ -13,6 +13,7 @@ final class GroupCommitWriter: Sendable {
     private let database: any DatabaseWriter
     private let maxBatch: Int
     private let onCommit: @Sendable () -> Void
+    private let onRollback: @Sendable () -> Void
     private let state = Mutex(State())
 
     private struct State {
@@ -20,11 +21,19 @@ final class GroupCommitWriter: Sendable {
         var leaderActive = false
     }
 
-    /// - Parameter onCommit: called after each committed batch, before its writers resume.
-    init(database: any DatabaseWriter, maxBatch: Int = 512, onCommit: @escaping @Sendable () -> Void = {}) {
+    /// - Parameters:
+    ///   - onCommit: called after each committed batch, before its writers resume.
+    ///   - onRollback: called when a batch, or one write of it, was rolled back.
+    init(
+        database: any DatabaseWriter,
+        maxBatch: Int = 512,
+        onCommit: @escaping @Sendable () -> Void = {},
+        onRollback: @escaping @Sendable () -> Void = {}
+    ) {
         self.database = database
         self.maxBatch = maxBatch
         self.onCommit = onCommit
+        self.onRollback = onRollback
     }
 
     /// Runs `work` in a transaction shared with concurrent writes; returns once it is committed.
@@ -59,9 +68,12 @@ final class GroupCommitWriter: Sendable {
         do {
             results = try await commitOptimistically(batch)
         } catch is BatchNeedsIsolation {
+            onRollback()
             results = await commitIsolated(batch)
+            if results.contains(where: { if case .failure = $0 { true } else { false } }) { onRollback() }
         } catch {
             // The transaction itself failed (commit, disk): nothing of the batch was written.
+            onRollback()
             results = Array(repeating: .failure(error), count: batch.count)
         }
         if results.contains(where: { if case .success = $0 { true } else { false } }) { onCommit() }

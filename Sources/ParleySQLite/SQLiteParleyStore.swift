@@ -8,6 +8,7 @@ public final class SQLiteParleyStore: ParleyStore {
     let database: any DatabaseWriter
     let writer: GroupCommitWriter
     private let users = UserCache()
+    let audiences = AudienceCache()
     public let commits = CommitNotifier()
 
     /// How hard a commit is pushed to disk before it is acknowledged.
@@ -30,7 +31,7 @@ public final class SQLiteParleyStore: ParleyStore {
         let pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteMigrations.migrator.migrate(pool)
         self.database = pool
-        self.writer = GroupCommitWriter(database: pool, onCommit: commits.notify)
+        self.writer = GroupCommitWriter(database: pool, onCommit: commits.notify, onRollback: audiences.invalidateAll)
     }
 
     /// An in-memory database, gone when the store is.
@@ -40,7 +41,7 @@ public final class SQLiteParleyStore: ParleyStore {
         let queue = try DatabaseQueue(configuration: configuration)
         try SQLiteMigrations.migrator.migrate(queue)
         self.database = queue
-        self.writer = GroupCommitWriter(database: queue, onCommit: commits.notify)
+        self.writer = GroupCommitWriter(database: queue, onCommit: commits.notify, onRollback: audiences.invalidateAll)
     }
 
     /// The journal mode in force (`wal` for a file database).

@@ -44,7 +44,7 @@ struct RealtimeController {
         logger: Logger
     ) async throws {
         let connectionId = ids.uuid().uuidString.lowercased()
-        let (connection, dispatched) = gateway.open(identity, id: connectionId)
+        let (connection, dispatched) = try await gateway.open(identity, id: connectionId)
         defer { gateway.remove(connection) }
         let allocator = ByteBufferAllocator()
         func send(_ frame: RealtimeFrame) async throws {

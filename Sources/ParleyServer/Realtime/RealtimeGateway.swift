@@ -75,10 +75,14 @@ final class RealtimeGateway: Service, Sendable {
         }
     }
 
-    /// Dispatches every event after the last dispatched one, a page at a time.
+    /// Dispatches every event after the last dispatched one, a page at a time. Only events
+    /// someone connected hears of are rendered (most sends have no listener when clients poll).
     func drain() async throws {
         let page = 512
         while true {
+            // Nobody to tell: read nothing. The first connection to open moves the position to
+            // the end of the log (see ``open(_:id:)``).
+            if registry.withLock({ $0.count == 0 }) { return }
             let after = registry.withLock { $0.dispatched }
             let events = try await store.events(after: after, limit: page)
             guard !events.isEmpty else { return }
@@ -89,28 +93,45 @@ final class RealtimeGateway: Service, Sendable {
                 default: break
                 }
             }
-            let deliveries: [RealtimeEventRenderer.Delivery?]
+            let heard = registry.withLock { registry in events.filter { Self.hasListeners($0.event, in: registry) } }
+            var deliveries: [Int64: RealtimeEventRenderer.Delivery?] = [:]
             do {
-                deliveries = try await renderer.render(events)
+                for (recorded, delivery) in zip(heard, try await renderer.render(heard)) { deliveries[recorded.position] = delivery }
             } catch {
                 logger.error("Could not render events \(events.first?.position ?? 0)–\(events.last?.position ?? 0): \(error)")
-                deliveries = Array(repeating: nil, count: events.count)
+                for recorded in heard { deliveries[recorded.position] = .some(nil) }
             }
-            for (recorded, delivery) in zip(events, deliveries) { dispatch(delivery, at: recorded.position) }
-            if events.count < page { return }
+            for recorded in events {
+                // A listener connected since the check: read the page again from here.
+                guard dispatch(recorded, rendered: deliveries[recorded.position]) else { break }
+            }
+            if events.count < page, registry.withLock({ $0.dispatched }) == events.last?.position { return }
         }
     }
 
-    private func dispatch(_ delivery: RealtimeEventRenderer.Delivery?, at position: Int64) {
+    /// Hands one event to its audience's connections and moves the position past it. Returns
+    /// false, moving nothing, when the event was not rendered but now has listeners.
+    private func dispatch(_ recorded: RecordedEvent, rendered: RealtimeEventRenderer.Delivery??) -> Bool {
         // Moving the position and picking the connections happen together, so a connection
         // opening meanwhile either gets the event here or replays it from the log.
-        let targets = registry.withLock { registry in
-            registry.dispatched = position
-            return delivery.map { Self.connections(of: $0.audience, in: registry) } ?? []
+        let targets = registry.withLock { registry -> [RealtimeConnection]? in
+            guard let rendered else {
+                if Self.hasListeners(recorded.event, in: registry) { return nil }
+                registry.dispatched = recorded.position
+                return []
+            }
+            registry.dispatched = recorded.position
+            return rendered.map { Self.connections(of: $0.audience, in: registry) } ?? []
         }
-        if let delivery {
-            for connection in targets where connection.identity.hearsChat { connection.enqueue(delivery.frame) }
+        guard let targets else { return false }
+        if let frame = rendered??.frame {
+            for connection in targets where connection.identity.hearsChat { connection.enqueue(frame) }
         }
+        return true
+    }
+
+    private static func hasListeners(_ event: DomainEvent, in registry: Registry) -> Bool {
+        event.chat?.audience.contains { registry.connections[$0] != nil } ?? false
     }
 
     /// Forwards typing indicators (not stored, so never replayed) to connections open now.
@@ -130,13 +151,19 @@ final class RealtimeGateway: Service, Sendable {
 
     /// Registers a connection; events dispatched from now on are queued for it. Returns the
     /// last position dispatched before it: older events come from ``replay(to:after:upTo:send:)``.
-    func open(_ identity: RealtimeIdentity, id: String) -> (RealtimeConnection, dispatched: Int64) {
+    func open(_ identity: RealtimeIdentity, id: String) async throws -> (RealtimeConnection, dispatched: Int64) {
         let connection = RealtimeConnection(id: id, identity: identity, queueLimit: configuration.queueLimit)
+        // While nobody was connected the tail read nothing: events up to the end of the log as
+        // read here need no delivery (the connection replays what it asks for); later ones are
+        // dispatched to it, as it is registered before the tail is woken.
+        let last = registry.withLock { $0.count == 0 } ? try await store.eventLogBounds()?.last : nil
         let dispatched = registry.withLock { registry in
+            if let last, registry.count == 0 { registry.dispatched = max(registry.dispatched, last) }
             registry.connections[identity.rawId, default: [:]][id] = connection
             registry.count += 1
             return registry.dispatched
         }
+        store.commits.notify()
         ParleyMetrics.recordRealtimeConnections(openConnectionCount)
         return (connection, dispatched)
     }
