@@ -67,11 +67,20 @@ final class RealtimeGateway: Service, Sendable {
         }
     }
 
-    /// Hands every committed event to its audience, in position order.
+    /// Hands every committed event to its audience, in position order. A failed read is logged
+    /// and retried at the next commit: the position only moves past delivered events.
     private func tail(_ commits: AsyncStream<Void>) async throws {
-        try await drain()
+        await drainLogging()
         for await _ in commits.cancelOnGracefulShutdown() {
+            await drainLogging()
+        }
+    }
+
+    private func drainLogging() async {
+        do {
             try await drain()
+        } catch {
+            logger.error("Reading the event log failed; retrying at the next commit: \(error)")
         }
     }
 
