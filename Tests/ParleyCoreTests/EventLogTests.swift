@@ -87,3 +87,46 @@ import Testing
         #expect(await iterator.next() != nil)
     }
 }
+
+/// The writer's cache of thread participants must never outlive a rolled-back batch: each
+/// message's audience is exactly the participants when it committed.
+@Suite struct AudienceConsistencyTests {
+    @Test func audiencesStayExactWhenSharedTransactionsRollBack() async throws {
+        let fixture = try await CoreFixture(path: try temporaryDirectory().appendingPathComponent("db.sqlite").path)
+        let alice = try await fixture.user()
+        let thread = try await fixture.thread(by: alice)
+        var newcomers: [AuthenticatedUser] = []
+        for _ in 0..<20 { newcomers.append(try await fixture.user()) }
+        let start = try await fixture.store.eventLogBounds()?.last ?? 0
+
+        // Joins, messages and failing writes (duplicate resource names) share transactions.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, newcomer) in newcomers.enumerated() {
+                group.addTask {
+                    _ = try await fixture.chat.addParticipants([ChatParticipant(rawId: newcomer.user.rawId)], to: thread.id, by: alice.chatCaller)
+                }
+                for _ in 0..<3 { group.addTask { _ = try await fixture.send("hello", to: thread.id, by: alice.chatCaller) } }
+                group.addTask { _ = try? await fixture.resources.create(name: "dup\(index / 2)") }
+            }
+            try await group.waitForAll()
+        }
+
+        // Replay the log: every message's audience is the membership at its position.
+        var members: Set<String> = [alice.user.rawId]
+        var messages = 0
+        for recorded in try await fixture.store.events(after: start, limit: 10_000) {
+            guard let detail = recorded.event.chat else { continue }
+            switch recorded.event.kind {
+            case .chatParticipantsAdded:
+                members.formUnion(detail.participants?.map(\.rawId) ?? [])
+                #expect(Set(detail.audience) == members)
+            case .chatMessageReceived:
+                messages += 1
+                #expect(Set(detail.audience) == members, "message at \(recorded.position)")
+            default: break
+            }
+        }
+        #expect(messages == 60)
+        #expect(members.count == 21)
+    }
+}
