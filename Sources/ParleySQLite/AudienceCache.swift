@@ -1,27 +1,33 @@
 import Synchronization
 
-/// Each thread's participants as the single writer last read them, so that completing an event's
-/// audience (on every message) is a lookup rather than a read of every participant.
+/// Each thread's participants, and the id of their row in `event_audiences`, as the single writer
+/// last resolved them: completing an event's audience (on every message) is then a lookup, and
+/// the event stores a small id rather than the list.
 ///
 /// Only the writer touches it, inside its transactions. Methods that change a thread's
-/// membership drop the thread's entry; a batch that rolls back drops everything, since an entry
-/// read inside it may have seen writes that were undone.
+/// membership drop the thread's entry; a rollback drops everything, since an entry resolved
+/// inside the rolled-back work may name rows or memberships that were undone.
 final class AudienceCache: Sendable {
-    private let entries = Mutex<[String: [String]]>([:])
+    struct Entry: Sendable {
+        var members: [String]
+        var id: Int64
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
     private let capacity: Int
 
     init(capacity: Int = 50_000) {
         self.capacity = capacity
     }
 
-    func audience(of threadId: String, orRead read: () throws -> [String]) rethrows -> [String] {
+    func audience(of threadId: String, orResolve resolve: () throws -> Entry) rethrows -> Entry {
         if let cached = entries.withLock({ $0[threadId] }) { return cached }
-        let audience = try read()
+        let entry = try resolve()
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[threadId] = audience
+            entries[threadId] = entry
         }
-        return audience
+        return entry
     }
 
     func invalidate(_ threadId: String) {

@@ -70,7 +70,6 @@ final class GroupCommitWriter: Sendable {
         } catch is BatchNeedsIsolation {
             onRollback()
             results = await commitIsolated(batch)
-            if results.contains(where: { if case .failure = $0 { true } else { false } }) { onRollback() }
         } catch {
             // The transaction itself failed (commit, disk): nothing of the batch was written.
             onRollback()
@@ -121,6 +120,7 @@ extension GroupCommitWriter {
                                 return .commit
                             } catch {
                                 result = .failure(error)
+                                onRollback()  // before the next write of the batch runs
                                 return .rollback
                             }
                         }

@@ -214,11 +214,18 @@ enum SQLiteMigrations {
             )
         }
         // Real-time delivery reads who hears of each chat event, and which participants it is
-        // about, from the event itself: both are fixed when the change commits.
-        migrator.registerMigration("v9: event audience") { db in
+        // about, from the event itself: both are fixed when the change commits. An event names
+        // its audience by id: a thread's messages share one row, so a message in a thread of
+        // many participants does not write their list again. One row per distinct set of
+        // participants; rows are immutable.
+        migrator.registerMigration("v9: event audiences") { db in
             try db.execute(
                 sql: """
-                    ALTER TABLE domain_events ADD COLUMN audience TEXT;
+                    CREATE TABLE event_audiences (
+                        id INTEGER PRIMARY KEY,
+                        members TEXT NOT NULL UNIQUE
+                    );
+                    ALTER TABLE domain_events ADD COLUMN audience_id INTEGER;
                     ALTER TABLE domain_events ADD COLUMN participants TEXT;
                     """
             )

@@ -37,7 +37,7 @@ extension SQLiteParleyStore {
             for draft in systemMessages {
                 _ = try Self.insertMessage(draft, into: thread.id, at: thread.createdAt, db)
             }
-            try Self.append(self.completed(event, in: thread.id, participants: participants, db), to: db)
+            try self.appendChat(event, in: thread.id, participants: participants, db)
             return thread
         }
     }
@@ -55,7 +55,7 @@ extension SQLiteParleyStore {
             for rawId in participants {
                 try db.execute(cached: "DELETE FROM chat_participants WHERE thread_id = ? AND raw_id = ?", arguments: [threadId, rawId])
             }
-            try Self.append(self.completed(event, in: threadId, removed: participants, db), to: db)
+            try self.appendChat(event, in: threadId, removed: participants, db)
         }
     }
 
@@ -71,7 +71,7 @@ extension SQLiteParleyStore {
             try Self.check(`guard`, threadId, db)
             try db.execute(cached: "UPDATE chat_threads SET topic = ? WHERE id = ?", arguments: [topic, threadId])
             _ = try Self.insertMessage(message, into: threadId, at: time, db)
-            try Self.append(self.completed(event, in: threadId, db), to: db)
+            try self.appendChat(event, in: threadId, db)
         }
     }
 
@@ -172,7 +172,7 @@ extension SQLiteParleyStore {
                 metadata: nil
             )
             _ = try Self.insertMessage(message, into: threadId, at: time, db)
-            try Self.append(self.completed(event, in: threadId, participants: added, db), to: db)
+            try self.appendChat(event, in: threadId, participants: added, db)
             return added
         }
     }
@@ -204,7 +204,7 @@ extension SQLiteParleyStore {
                 metadata: nil
             )
             _ = try Self.insertMessage(message, into: threadId, at: time, db)
-            try Self.append(self.completed(event, in: threadId, removed: [rawId], participants: [removed], db), to: db)
+            try self.appendChat(event, in: threadId, removed: [rawId], participants: [removed], db)
             return true
         }
     }
@@ -224,7 +224,7 @@ extension SQLiteParleyStore {
             var event = event
             event.data["messageId"] = message.id
             event.data["sequenceId"] = String(message.sequenceId)
-            try Self.append(self.completed(event, in: threadId, db), to: db)
+            try self.appendChat(event, in: threadId, db)
             return message
         }
     }
@@ -299,7 +299,7 @@ extension SQLiteParleyStore {
                     """,
                 arguments: [content, try metadata.map(Self.json), at, version, threadId, Int64(messageId)]
             )
-            try Self.append(self.completed(event, in: threadId, db), to: db)
+            try self.appendChat(event, in: threadId, db)
             return try Self.checkMessage(`guard`, messageId, threadId, db)
         }
     }
@@ -316,7 +316,7 @@ extension SQLiteParleyStore {
                 cached: "DELETE FROM chat_hosted_images WHERE thread_id = ? AND message_id = ?",
                 arguments: [threadId, Int64(messageId)]
             )
-            try Self.append(self.completed(event, in: threadId, db), to: db)
+            try self.appendChat(event, in: threadId, db)
         }
     }
 
@@ -333,7 +333,7 @@ extension SQLiteParleyStore {
                     """,
                 arguments: [threadId, receipt.senderRawId, Int64(receipt.messageId), Self.millis(receipt.readAt)]
             )
-            if db.changesCount > 0 { try Self.append(self.completed(event, in: threadId, db), to: db) }
+            if db.changesCount > 0 { try self.appendChat(event, in: threadId, db) }
         }
     }
 
@@ -350,24 +350,29 @@ extension SQLiteParleyStore {
 
     // MARK: Events
 
-    /// The event with its ``ChatEventDetail`` completed inside the write that commits it: the
-    /// audience is the thread's participants now, plus `removed`.
-    private func completed(
+    /// Appends a chat event with its ``ChatEventDetail`` completed inside the write that commits
+    /// it: the audience is the thread's participants now, plus `removed`.
+    private func appendChat(
         _ event: DomainEvent,
         in threadId: String,
         removed: [String] = [],
         participants: [ChatParticipant]? = nil,
         _ db: Database
-    ) throws -> DomainEvent {
-        guard event.chat != nil else { return event }
+    ) throws {
+        guard event.chat != nil else { return try Self.append(event, to: db) }
         if participants != nil || !removed.isEmpty { audiences.invalidate(threadId) }
-        var audience = try audiences.audience(of: threadId) {
-            try String.fetchAll(db.cachedStatement(sql: "SELECT raw_id FROM chat_participants WHERE thread_id = ?"), arguments: [threadId])
+        let current = try audiences.audience(of: threadId) {
+            let members = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT raw_id FROM chat_participants WHERE thread_id = ? ORDER BY raw_id"),
+                arguments: [threadId]
+            )
+            return AudienceCache.Entry(members: members, id: try Self.audienceId(of: members, db))
         }
-        audience += removed.filter { !audience.contains($0) }
+        let extra = removed.filter { !current.members.contains($0) }
         var event = event
-        event.chat = ChatEventDetail(audience: audience, participants: participants)
-        return event
+        event.chat = ChatEventDetail(audience: current.members + extra, participants: participants)
+        let id = extra.isEmpty ? current.id : try Self.audienceId(of: current.members + extra, db)
+        try Self.append(event, to: db, audienceId: id)
     }
 
     // MARK: Guards

@@ -161,7 +161,11 @@ public final class SQLiteParleyStore: ParleyStore {
     public func events(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
         try await database.read { db in
             try db.fetchAllRows(
-                cached: "SELECT * FROM domain_events WHERE position > ? ORDER BY position LIMIT ?",
+                cached: """
+                    SELECT e.*, a.members AS audience_members FROM domain_events e
+                    LEFT JOIN event_audiences a ON a.id = e.audience_id
+                    WHERE e.position > ? ORDER BY e.position LIMIT ?
+                    """,
                 arguments: [position, limit]
             ).map(Self.recordedEvent(from:))
         }
@@ -204,23 +208,31 @@ public final class SQLiteParleyStore: ParleyStore {
 
     // MARK: Rows
 
-    static func append(_ event: DomainEvent, to db: Database) throws {
+    /// - Parameter audienceId: for chat events, the `event_audiences` row of `event.chat.audience`.
+    static func append(_ event: DomainEvent, to db: Database, audienceId: Int64? = nil) throws {
         let data = JSONText.object(event.data)
-        let audience = event.chat.map { $0.audience.joined(separator: "\n") }
         let participants = try event.chat?.participants.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         try db.execute(
             cached: """
-                INSERT INTO domain_events (kind, resource_id, subject, data, occurred_at, audience, participants)
+                INSERT INTO domain_events (kind, resource_id, subject, data, occurred_at, audience_id, participants)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [event.kind.rawValue, event.resourceId, event.subject, data, millis(event.occurredAt), audience, participants]
+            arguments: [event.kind.rawValue, event.resourceId, event.subject, data, millis(event.occurredAt), audienceId, participants]
         )
+    }
+
+    /// The id of the `event_audiences` row holding `members` (sorted), inserting it if needed.
+    static func audienceId(of members: [String], _ db: Database) throws -> Int64 {
+        let text = members.sorted().joined(separator: "\n")
+        if let id = try db.fetchOne(Int64.self, cached: "SELECT id FROM event_audiences WHERE members = ?", arguments: [text]) { return id }
+        try db.execute(cached: "INSERT INTO event_audiences (members) VALUES (?)", arguments: [text])
+        return db.lastInsertedRowID
     }
 
     private static func recordedEvent(from row: Row) throws -> RecordedEvent {
         let data = (row["data"] as String).data(using: .utf8) ?? Data()
         var chat: ChatEventDetail?
-        if let audience = row["audience"] as String? {
+        if let audience = row["audience_members"] as String? {
             let participants = try (row["participants"] as String?).map {
                 try JSONDecoder().decode([ChatParticipant].self, from: Data($0.utf8))
             }
