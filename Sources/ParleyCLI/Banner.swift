@@ -11,6 +11,8 @@ enum Banner {
             "Connection string of the '\(info.resource.id)' resource (immutable id \(info.resource.immutableResourceId)):",
             "  \(info.connectionString)",
             "",
+            "Real-time events (docs/realtime.md): \(Self.realtimeURL(info.url))?access_token=<user token>",
+            "",
         ]
         if let ca = info.caCertificatePath {
             lines += [
@@ -42,5 +44,12 @@ enum Banner {
         ]
         if let readyFile { lines.append("Ready document: \(readyFile)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// The WebSocket URL of the real-time endpoint at `url` (`https://host:port`).
+    static func realtimeURL(_ url: String) -> String {
+        let scheme = url.hasPrefix("http://") ? "ws://" : "wss://"
+        let rest = url.drop { $0 != ":" }.dropFirst(3)
+        return scheme + rest + "/" + RealtimeProtocol.path
     }
 }
