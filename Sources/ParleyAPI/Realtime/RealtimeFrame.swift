@@ -22,8 +22,6 @@ public enum RealtimeCloseCode: UInt16, Sendable, CaseIterable {
     /// The client did not read its events fast enough and its queue overflowed: reconnect and
     /// resume from the last position received.
     case slowConsumer = 4008
-    /// The request was malformed (for example a position that is not a number).
-    case invalidRequest = 4400
 }
 
 /// What the server tells a connection first.

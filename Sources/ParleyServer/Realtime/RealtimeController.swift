@@ -117,10 +117,10 @@ struct RealtimeController {
             return RealtimeIdentity(try await identities.authenticate(accessToken: token))
         } catch let appError as ParleyError where appError.code == .unauthenticated {
             guard let principal = try? await orgSignIn.authenticate(accessToken: token) else { throw appError }
-            guard let user = principal.user else {
+            guard let caller = principal.chatCaller else {
                 throw ParleyError(.forbidden, wireCode: "Forbidden", "An application token has no user to receive events for; sign in as a user.")
             }
-            return RealtimeIdentity(rawId: user.rawId, expiresOn: principal.expiresOn, hearsChat: true)
+            return RealtimeIdentity(caller, expiresOn: principal.expiresOn)
         }
     }
 
@@ -144,7 +144,6 @@ struct RealtimeController {
         case .tokenRevoked: "The access token was revoked."
         case .userDeleted: "The user was deleted."
         case .slowConsumer: "Events were not read fast enough; reconnect and resume from the last position."
-        case .invalidRequest: "The request was malformed."
         }
     }
 }

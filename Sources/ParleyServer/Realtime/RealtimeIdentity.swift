@@ -21,12 +21,17 @@ struct RealtimeIdentity: Sendable {
         self.hearsChat = hearsChat
     }
 
+    /// The chat caller a token established (app user or organization user): whether it hears
+    /// chat is the caller's chat scope, the rule every chat API applies.
+    init(_ caller: ChatCaller, expiresOn: Date, tokenGeneration: Int? = nil) {
+        self.init(rawId: caller.rawId, expiresOn: expiresOn, tokenGeneration: tokenGeneration, hearsChat: caller.scopes.contains(.chat))
+    }
+
     init(_ user: AuthenticatedUser) {
         self.init(
-            rawId: user.user.rawId,
+            user.chatCaller,
             expiresOn: user.expiresOn,
-            tokenGeneration: user.user.rawId.hasPrefix(RawIdPrefix.acs) ? user.user.tokenGeneration : nil,
-            hearsChat: user.has(.chat)
+            tokenGeneration: user.user.rawId.hasPrefix(RawIdPrefix.acs) ? user.user.tokenGeneration : nil
         )
     }
 
