@@ -9,7 +9,7 @@ public final class SQLiteParleyStore: ParleyStore {
     let writer: GroupCommitWriter
     private let users = UserCache()
     let audiences = AudienceCache()
-    public let commits = CommitNotifier()
+    public let commits = CommitNotifier(bufferSize: 1)
 
     /// How hard a commit is pushed to disk before it is acknowledged.
     public enum Durability: String, Sendable, CaseIterable {
