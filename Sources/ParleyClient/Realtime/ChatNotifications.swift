@@ -58,9 +58,13 @@ public struct ChatNotifications: AsyncSequence, Sendable {
         resumingAfter position: Int64? = nil,
         options: ChatNotificationOptions = .init()
     ) throws {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caCertificatePath { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertificatePath)) }
-        self.init(endpoint: endpoint, credential: credential, tlsConfiguration: tls, resumeAfter: position, options: options)
+        self.init(
+            endpoint: endpoint,
+            credential: credential,
+            tlsConfiguration: try HTTPTransport.tlsConfiguration(trusting: caCertificatePath),
+            resumeAfter: position,
+            options: options
+        )
     }
 
     public func makeAsyncIterator() -> AsyncThrowingStream<ChatNotification, any Error>.Iterator {

@@ -24,10 +24,7 @@ final class HTTPTransport: Sendable {
     static let maxResponseBytes = 16 << 20
 
     init(caCertificatePath: String?, httpClient: HTTPClient?, timeout: TimeAmount) throws {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caCertificatePath {
-            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertificatePath))
-        }
+        let tls = try Self.tlsConfiguration(trusting: caCertificatePath)
         self.tlsConfiguration = tls
         self.timeout = timeout
         if let httpClient {
@@ -49,6 +46,16 @@ final class HTTPTransport: Sendable {
     }
 
     /// Closes the connection pool if this transport created it; later requests fail.
+    /// Client TLS that trusts the CA certificates of a PEM file (Parley's local CA) instead of
+    /// the system's roots, when one is given. REST and real-time connections share it.
+    static func tlsConfiguration(trusting caCertificatePath: String?) throws -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caCertificatePath {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertificatePath))
+        }
+        return tls
+    }
+
     func shutdown() async throws {
         guard ownsClient else { return }
         let wasShutDown = isShutDown.withLock { state in

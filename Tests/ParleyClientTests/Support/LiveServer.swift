@@ -22,7 +22,7 @@ struct LiveServer: Sendable {
     /// The demo organization's people.
     let people: [OrgUser]
 
-    /// The password `orgUser(_:)` gives the people it signs in.
+    /// The password `givePassword(to:)` gives the people tests sign in.
     static let password = "correct horse battery staple"
 
     /// Starts a server, runs `body` against it, and stops it.
@@ -68,28 +68,6 @@ struct LiveServer: Sendable {
         )
         guard let token else { throw LiveServerError("no token was issued") }
         return (user.rawId, token.token)
-    }
-
-    /// Gives the demo person `index` a password and signs it in (as the token endpoint does);
-    /// returns its raw id and an organization access token.
-    func orgUser(_ index: Int = 0) async throws -> (person: OrgUser, token: String) {
-        let person = people[index]
-        try await environment.orgSignIn.setPassword(Self.password, of: person.id, in: tenant.id)
-        let clientId = try await clientAppId()
-        let tokens = try await environment.orgSignIn.signIn(
-            tenant: tenant,
-            clientId: clientId,
-            username: person.userPrincipalName,
-            password: Self.password,
-            issuer: endpoint.absoluteString + tenant.id.uuidString.lowercased() + "/v2.0"
-        )
-        return (person, tokens.accessToken)
-    }
-
-    /// The id of the demo organization's client app, registering it on first use.
-    func clientAppId() async throws -> String {
-        if let app = try await environment.orgSignIn.apps(in: tenant.id).first { return app.appId.uuidString.lowercased() }
-        return try await environment.orgSignIn.registerApp(in: tenant.id, displayName: "Parley tests").0.appId.uuidString.lowercased()
     }
 
     private static func temporaryDirectory() throws -> URL {
