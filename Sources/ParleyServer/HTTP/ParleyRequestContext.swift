@@ -13,6 +13,8 @@ public struct ParleyRequestContext: RequestContext, WebSocketRequestContext {
     var user: AuthenticatedUser?
     /// The organization user or app whose token came with the request (Graph routes).
     var orgPrincipal: OrgPrincipal?
+    /// Who a real-time connection belongs to (the real-time route).
+    var realtimeIdentity: RealtimeIdentity?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -17,23 +17,20 @@ struct RealtimeController {
     let ids: any IdentifierGenerator
 
     func addRoutes(to router: Router<ParleyRequestContext>) {
-        router.ws(RouterPath(RealtimeProtocol.path)) { request, _ in
-            // Refuse before upgrading, so clients get an HTTP status and the error envelope.
-            _ = try await authenticate(request)
-            _ = try Self.position(request)
-            return .upgrade([:])
-        } onUpgrade: { inbound, outbound, context in
-            let request = context.request
-            let identity: RealtimeIdentity
-            do {
-                identity = try await authenticate(request)
-            } catch {
-                try await outbound.close(.init(codeNumber: Int(RealtimeCloseCode.tokenRevoked.rawValue)), reason: "The token is no longer valid.")
-                return
+        // The token is checked once, before upgrading, so clients get an HTTP status and the
+        // error envelope; the connection then runs as the identity it established.
+        router.group(RouterPath(RealtimeProtocol.path))
+            .add(middleware: RealtimeAuthenticationMiddleware(identities: identities, orgSignIn: orgSignIn))
+            .ws { request, _ in
+                _ = try Self.position(request)
+                return .upgrade([:])
+            } onUpgrade: { inbound, outbound, context in
+                guard let identity = context.requestContext.realtimeIdentity else {
+                    throw ParleyError(.internal, "The real-time route is missing authentication.")
+                }
+                let after = try Self.position(context.request)
+                try await serve(identity, after: after, inbound: inbound, outbound: outbound, logger: context.logger)
             }
-            let after = try Self.position(request)
-            try await serve(identity, after: after, inbound: inbound, outbound: outbound, logger: context.logger)
-        }
     }
 
     private func serve(
@@ -100,27 +97,6 @@ struct RealtimeController {
             ParleyMetrics.countRealtimeClose(code.rawValue)
             logger.debug("Closing real-time connection \(connectionId) with \(code.rawValue) (\(code)).")
             try? await outbound.close(.init(codeNumber: Int(code.rawValue)), reason: Self.reason(code))
-        }
-    }
-
-    /// The caller's identity from an app user token or an organization user token.
-    private func authenticate(_ request: Request) async throws -> RealtimeIdentity {
-        guard let token = BearerToken.from(request) ?? request.uri.queryParameters.get(RealtimeProtocol.accessTokenParameter), !token.isEmpty
-        else {
-            throw ParleyError(
-                .unauthenticated,
-                wireCode: "InvalidAccessToken",
-                "Connect with 'Authorization: Bearer <token>' or '?\(RealtimeProtocol.accessTokenParameter)=<token>'."
-            )
-        }
-        do {
-            return RealtimeIdentity(try await identities.authenticate(accessToken: token))
-        } catch let appError as ParleyError where appError.code == .unauthenticated {
-            guard let principal = try? await orgSignIn.authenticate(accessToken: token) else { throw appError }
-            guard let caller = principal.chatCaller else {
-                throw ParleyError(.forbidden, wireCode: "Forbidden", "An application token has no user to receive events for; sign in as a user.")
-            }
-            return RealtimeIdentity(caller, expiresOn: principal.expiresOn)
         }
     }
 
