@@ -14,6 +14,13 @@ enum Banner {
             "Real-time events (docs/realtime.md): \(Self.realtimeURL(info.url))?access_token=<user token>",
             "",
         ]
+        if let relay = info.relay {
+            lines += [
+                "TURN relay (docs/relay.md): run coturn with use-auth-secret, static-auth-secret=\(relay.sharedSecret), realm=\(relay.realm)",
+                "  clients are handed \((relay.stunURLs + relay.turnURLs).joined(separator: " "))",
+                "",
+            ]
+        }
         if let ca = info.caCertificatePath {
             lines += [
                 "TLS uses a local CA. Let the Azure SDKs trust it (sync clients read the first, async the second):",

@@ -230,6 +230,40 @@ enum SQLiteMigrations {
                     """
             )
         }
+        // Calls run in memory; their records (who took part, when, how it ended) are written as
+        // they change. `ended_at IS NULL` marks calls a restart interrupted.
+        migrator.registerMigration("v10: calls") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE calls (
+                        id TEXT PRIMARY KEY,
+                        resource_id TEXT,
+                        started_by TEXT NOT NULL,
+                        is_group INTEGER NOT NULL,
+                        is_interop INTEGER NOT NULL,
+                        started_at INTEGER NOT NULL,
+                        connected_at INTEGER,
+                        ended_at INTEGER,
+                        end_code INTEGER,
+                        end_sub_code INTEGER
+                    );
+                    CREATE INDEX calls_running ON calls (started_at) WHERE ended_at IS NULL;
+                    CREATE TABLE call_parties (
+                        call_id TEXT NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+                        seq INTEGER NOT NULL,
+                        raw_id TEXT NOT NULL,
+                        display_name TEXT,
+                        role TEXT NOT NULL,
+                        invited_at INTEGER NOT NULL,
+                        joined_at INTEGER,
+                        left_at INTEGER,
+                        end_code INTEGER,
+                        end_sub_code INTEGER,
+                        PRIMARY KEY (call_id, seq)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -42,7 +42,7 @@ public func buildApplication(
         router: router,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),
-        services: [environment.realtime],
+        services: [environment.realtime, CallHousekeeping(calls: environment.calls)],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             if configuration.publicEndpoint == nil {
@@ -84,6 +84,26 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint) -> Ro
                 )
         )
 
+    NetworkTraversalController(relay: RelayService(issuer: environment.relay, store: environment.store), maxBodyBytes: configuration.maxBodyBytes)
+        .addRoutes(
+            to: router.group()
+                .add(middleware: ApiVersionMiddleware(supported: NetworkTraversalController.apiVersions))
+                .add(
+                    middleware: HMACAuthenticationMiddleware(
+                        authenticator: hmac,
+                        resources: environment.resources,
+                        maxBodyBytes: configuration.maxBodyBytes
+                    )
+                )
+        )
+
+    CallRecordingController(calls: environment.calls, maxBodyBytes: configuration.maxBodyBytes)
+        .addRoutes(
+            to: router.group()
+                .add(middleware: ApiVersionMiddleware(supported: CallRecordingController.apiVersions))
+                .add(middleware: HMACAuthenticationMiddleware(authenticator: hmac, resources: environment.resources, maxBodyBytes: configuration.maxBodyBytes))
+        )
+
     ChatController(chat: environment.chat, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(
             to: router.group("chat/threads")
@@ -115,6 +135,7 @@ func buildWebSocketRouter(environment: ParleyEnvironment) -> Router<ParleyReques
     router.add(middleware: ErrorEnvelopeMiddleware())
     RealtimeController(
         gateway: environment.realtime,
+        calls: environment.calls,
         identities: environment.identities,
         orgSignIn: environment.orgSignIn,
         ids: RandomIdentifierGenerator()
@@ -144,7 +165,8 @@ extension ParleyEnvironment {
                     clientId: demo.clientId,
                     password: demo.password
                 )
-            }
+            },
+            relay: relayReadyInfo
         )
     }
 

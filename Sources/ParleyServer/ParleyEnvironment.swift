@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ParleyAPI
 import ParleyCore
 import ParleySQLite
 
@@ -14,6 +15,8 @@ public struct ParleyEnvironment: Sendable {
     public let directory: DirectoryService
     public let orgSignIn: OrgSignInService
     public let teamsTokenExchange: TeamsTokenExchange
+    /// STUN/TURN servers and short-lived TURN credentials (ACS Network Traversal; calls).
+    public let relay: RelayCredentialIssuer
     public let resources: ResourceService
     public let adminKey: String
     public let defaultResource: CommunicationResource
@@ -24,6 +27,8 @@ public struct ParleyEnvironment: Sendable {
     let endpoint: ServerEndpoint
     /// Real-time delivery of events to WebSocket clients.
     let realtime: RealtimeGateway
+    /// Call signalling over the real-time connections.
+    public let calls: CallService
     /// The data directory's absolute path.
     public let dataDirectory: String
     let files: DataDirectory
@@ -63,6 +68,7 @@ public struct ParleyEnvironment: Sendable {
         let orgSigningKey = try await store.secret(named: SecretName.orgTokenSigningKey) { TokenAuthority.generateSigningKeyPEM() }
         let orgSignIn = OrgSignInService(store: store, tokens: try await OrgTokenAuthority(signingKeyPEM: orgSigningKey), clock: clock, ids: ids)
         let defaultResource = try await resources.ensureDefault()
+        let relay = try configuration.relay.issuer(files: files, clock: clock, ids: ids)
         let demo =
             configuration.demo ? try await Self.seedDemo(directory: directory, signIn: orgSignIn, store: store, resource: defaultResource) : nil
         let chat = ChatService(store: store, clock: clock, ids: ids, rateLimiter: rateLimiter, profile: configuration.interopProfile)
@@ -78,6 +84,18 @@ public struct ParleyEnvironment: Sendable {
             startPosition: try await store.eventLogBounds()?.last ?? 0,
             logger: Logger(label: "parley.realtime")
         )
+        let calls = CallService(
+            store: store,
+            clock: clock,
+            ids: ids,
+            profile: configuration.interopProfile,
+            timeouts: configuration.calling.timeouts,
+            iceServers: { rawId in
+                ((try? relay.issue(forUser: rawId))?.iceServers ?? []).map { CallIceServer(urls: $0.urls, username: $0.username, credential: $0.credential) }
+            }
+        )
+        let interrupted = try await calls.endCallsOfPreviousRun()
+        if interrupted > 0 { Logger(label: "parley.calls").notice("Ended \(interrupted) calls that were running when Parley last stopped (0/7000).") }
         return ParleyEnvironment(
             configuration: configuration,
             store: store,
@@ -86,6 +104,7 @@ public struct ParleyEnvironment: Sendable {
             directory: directory,
             orgSignIn: orgSignIn,
             teamsTokenExchange: TeamsTokenExchange(orgSignIn: orgSignIn, tokens: tokens, clock: clock),
+            relay: relay,
             resources: resources,
             adminKey: adminKey,
             defaultResource: defaultResource,
@@ -93,6 +112,7 @@ public struct ParleyEnvironment: Sendable {
             clock: clock,
             endpoint: endpoint,
             realtime: realtime,
+            calls: calls,
             dataDirectory: files.root.path,
             files: files,
             tls: tls

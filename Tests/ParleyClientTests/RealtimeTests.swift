@@ -253,6 +253,7 @@ import Testing
                 case .resyncRequired: "resync"
                 case .caughtUp: "caughtUp"
                 case .event: "event"
+                default: "calling"
                 }
             }
             #expect(kinds == ["hello", "resync", "caughtUp"])

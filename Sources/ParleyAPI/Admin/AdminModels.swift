@@ -66,6 +66,8 @@ public struct ServerReadyInfo: Codable, Sendable, Equatable {
     public var environment: [String: String]
     /// Present when the demo organization was seeded (`--demo`).
     public var demoOrganization: DemoOrganizationInfo?
+    /// What a TURN server needs to accept the relay credentials this server issues.
+    public var relay: Relay?
 
     public struct DemoOrganizationInfo: Codable, Sendable, Equatable {
         public var tenantId: String
@@ -104,7 +106,8 @@ public struct ServerReadyInfo: Codable, Sendable, Equatable {
         adminKey: String,
         dataDirectory: String,
         environment: [String: String],
-        demoOrganization: DemoOrganizationInfo? = nil
+        demoOrganization: DemoOrganizationInfo? = nil,
+        relay: Relay? = nil
     ) {
         self.url = url
         self.port = port
@@ -115,5 +118,6 @@ public struct ServerReadyInfo: Codable, Sendable, Equatable {
         self.dataDirectory = dataDirectory
         self.environment = environment
         self.demoOrganization = demoOrganization
+        self.relay = relay
     }
 }

@@ -6,6 +6,8 @@ public enum RealtimeProtocol {
     public static let accessTokenParameter = "access_token"
     /// The last position the client has seen: events after it are replayed first.
     public static let afterParameter = "after"
+    /// The largest frame a client may send (an SDP offer is a few KB).
+    public static let maxClientFrameBytes = 1 << 16
 }
 
 /// Why the server closed a real-time connection. Codes 4000–4999 are Parley's; on any of them
@@ -115,6 +117,16 @@ public enum RealtimeServerFrame: Sendable, Equatable {
     /// Every event after the requested position has been replayed; live events follow.
     case caughtUp(position: Int64)
     case resyncRequired(RealtimeResync)
+    /// The answer to a client request.
+    case reply(RealtimeReply)
+    /// A call rings at this endpoint.
+    case incomingCall(IncomingCallInfo)
+    /// An incoming call stopped ringing here without being accepted here.
+    case incomingCallEnded(IncomingCallEnded)
+    /// The new state of a call this endpoint is in.
+    case call(CallSnapshot)
+    /// Media negotiation from another participant.
+    case signal(CallSignal)
 }
 
 extension RealtimeServerFrame: Codable {
@@ -131,6 +143,11 @@ extension RealtimeServerFrame: Codable {
         case "hello": self = .hello(try data(RealtimeHello.self))
         case "caughtUp": self = .caughtUp(position: position ?? 0)
         case "resyncRequired": self = .resyncRequired(try data(RealtimeResync.self))
+        case "reply": self = .reply(try data(RealtimeReply.self))
+        case "incomingCall": self = .incomingCall(try data(IncomingCallInfo.self))
+        case "incomingCallEnded": self = .incomingCallEnded(try data(IncomingCallEnded.self))
+        case "call": self = .call(try data(CallSnapshot.self))
+        case "signal": self = .signal(try data(CallSignal.self))
         case "chatMessageReceived": self = .event(position: position, .chatMessageReceived(try data(ChatMessageEvent.self)))
         case "chatMessageEdited": self = .event(position: position, .chatMessageEdited(try data(ChatMessageEvent.self)))
         case "chatMessageDeleted": self = .event(position: position, .chatMessageDeleted(try data(ChatMessageDeletedEvent.self)))
@@ -160,6 +177,21 @@ extension RealtimeServerFrame: Codable {
             try container.encode("resyncRequired", forKey: .type)
             try container.encode(resync.position, forKey: .position)
             try container.encode(resync, forKey: .data)
+        case .reply(let reply):
+            try container.encode("reply", forKey: .type)
+            try container.encode(reply, forKey: .data)
+        case .incomingCall(let call):
+            try container.encode("incomingCall", forKey: .type)
+            try container.encode(call, forKey: .data)
+        case .incomingCallEnded(let ended):
+            try container.encode("incomingCallEnded", forKey: .type)
+            try container.encode(ended, forKey: .data)
+        case .call(let snapshot):
+            try container.encode("call", forKey: .type)
+            try container.encode(snapshot, forKey: .data)
+        case .signal(let signal):
+            try container.encode("signal", forKey: .type)
+            try container.encode(signal, forKey: .data)
         case .event(let position, let event):
             try container.encode(event.name, forKey: .type)
             try container.encodeIfPresent(position, forKey: .position)

@@ -170,6 +170,9 @@ private final class RealtimeConnectionLoop: Sendable {
             }
             continuation.yield(.event(event, position: eventPosition))
             return false
+        case .reply, .incomingCall, .incomingCallEnded, .call, .signal:
+            // Calling frames go to a registered call agent's connection, never to this one.
+            return false
         }
     }
 

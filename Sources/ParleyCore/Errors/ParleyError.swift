@@ -38,6 +38,24 @@ public struct ParleyError: Error, Sendable, Equatable, CustomStringConvertible {
         public static var `internal`: Self { .init(.internal) }
 
         public var description: String { base.rawValue }
+
+        /// The HTTP status every adapter reports for this kind of failure (the real-time
+        /// protocol's replies carry it too).
+        public var status: Int {
+            switch base {
+            case .badRequest, .validation: 400
+            case .unauthenticated: 401
+            case .forbidden: 403
+            case .notFound: 404
+            case .conflict: 409
+            case .preconditionFailed: 412
+            case .payloadTooLarge: 413
+            case .unsupportedMediaType: 415
+            case .tooManyRequests: 429
+            case .unavailable: 503
+            case .internal: 500
+            }
+        }
     }
 
     public var code: Code
@@ -48,13 +66,23 @@ public struct ParleyError: Error, Sendable, Equatable, CustomStringConvertible {
     public var target: String?
     /// For ``Code/tooManyRequests``: seconds until the caller may retry.
     public var retryAfterSeconds: Int?
+    /// For calling refusals: the ACS-style sub-code (41056, or Parley's 47xxx; docs/errors.md).
+    public var subCode: Int?
 
-    public init(_ code: Code, wireCode: String? = nil, _ message: String, target: String? = nil, retryAfterSeconds: Int? = nil) {
+    public init(
+        _ code: Code,
+        wireCode: String? = nil,
+        _ message: String,
+        target: String? = nil,
+        retryAfterSeconds: Int? = nil,
+        subCode: Int? = nil
+    ) {
         self.code = code
         self.wireCode = wireCode ?? Self.defaultWireCode(for: code)
         self.message = message
         self.target = target
         self.retryAfterSeconds = retryAfterSeconds
+        self.subCode = subCode
     }
 
     public var description: String { "\(wireCode): \(message)" }

@@ -30,6 +30,10 @@ public struct DomainEvent: Sendable, Equatable {
         public static let chatMessageEdited = Kind(rawValue: "ChatMessageEdited")
         public static let chatMessageDeleted = Kind(rawValue: "ChatMessageDeleted")
         public static let chatReadReceiptReceived = Kind(rawValue: "ChatReadReceiptReceived")
+        public static let callStarted = Kind(rawValue: "CallStarted")
+        public static let callEnded = Kind(rawValue: "CallEnded")
+        public static let callParticipantAdded = Kind(rawValue: "CallParticipantAdded")
+        public static let callParticipantRemoved = Kind(rawValue: "CallParticipantRemoved")
         /// Ephemeral: published, never stored.
         public static let chatTypingIndicatorReceived = Kind(rawValue: "ChatTypingIndicatorReceived")
     }

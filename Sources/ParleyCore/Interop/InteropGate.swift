@@ -38,10 +38,7 @@ public enum InteropGate {
         policies: [String: ExternalAccessPolicy],
         purpose: Purpose
     ) -> Denial? {
-        let federation = tenant.federation
-        guard federation.enableAcsUsers else { return .acsUsersDisabled }
-        guard federation.allowedAcsResources.contains(resource) else { return .resourceNotAllowed }
-        guard !federation.blockedAcsResources.contains(resource) else { return .resourceBlocked }
+        if let denial = checkTenant(resource: resource, tenant: tenant) { return denial }
         let policy = policies[user.externalAccessPolicy ?? ExternalAccessPolicy.globalIdentity]
         guard policy?.enableAcsFederationAccess == true else { return .federationAccessDisabled }
         guard user.coexistenceMode.hasTeamsChat else { return .noTeamsChat }
@@ -49,6 +46,16 @@ public enum InteropGate {
             guard user.coexistenceMode == .teamsOnly else { return .notTeamsOnly }
             guard user.enterpriseVoiceEnabled else { return .enterpriseVoiceDisabled }
         }
+        return nil
+    }
+
+    /// The tenant's half of the gate: whether the organization admits this resource at all. Teams
+    /// voice apps have no policies of their own, so this is their whole gate.
+    public static func checkTenant(resource: UUID, tenant: Tenant) -> Denial? {
+        let federation = tenant.federation
+        guard federation.enableAcsUsers else { return .acsUsersDisabled }
+        guard federation.allowedAcsResources.contains(resource) else { return .resourceNotAllowed }
+        guard !federation.blockedAcsResources.contains(resource) else { return .resourceBlocked }
         return nil
     }
 
@@ -65,6 +72,31 @@ public enum InteropGate {
             case .notTeamsOnly: "\(user.rawId) is not in TeamsOnly mode; only TeamsOnly users receive calls from app users."
             case .enterpriseVoiceDisabled: "Teams Enterprise voice policy isn't enabled for \(user.rawId)."
             }
-        return ParleyError(denial == .enterpriseVoiceDisabled ? .preconditionFailed : .forbidden, wireCode: denial.rawValue, message)
+        return error(for: denial, message: message)
+    }
+
+    static func error(for denial: Denial, message: String) -> ParleyError {
+        ParleyError(
+            denial == .enterpriseVoiceDisabled ? .preconditionFailed : .forbidden,
+            wireCode: denial.rawValue,
+            message,
+            subCode: denial.callSubCode
+        )
+    }
+}
+
+extension InteropGate.Denial {
+    /// The sub-code a refused call carries: ACS's 41056 for Enterprise Voice, Parley's own 470xx
+    /// otherwise (docs/errors.md).
+    public var callSubCode: Int {
+        switch self {
+        case .acsUsersDisabled: 47001
+        case .resourceNotAllowed: 47002
+        case .resourceBlocked: 47003
+        case .federationAccessDisabled: 47004
+        case .noTeamsChat: 47005
+        case .notTeamsOnly: 47006
+        case .enterpriseVoiceDisabled: 41056
+        }
     }
 }

@@ -29,10 +29,7 @@ struct RealtimeAuthenticationMiddleware: RouterMiddleware {
             return RealtimeIdentity(try await identities.authenticate(accessToken: token))
         } catch let appError as ParleyError where appError.code == .unauthenticated {
             guard let principal = try? await orgSignIn.authenticate(accessToken: token) else { throw appError }
-            guard let caller = principal.chatCaller else {
-                throw ParleyError(.forbidden, wireCode: "Forbidden", "An application token has no user to receive events for; sign in as a user.")
-            }
-            return RealtimeIdentity(caller, expiresOn: principal.expiresOn)
+            return RealtimeIdentity(principal)
         }
     }
 }

@@ -37,6 +37,10 @@ public struct ParleyConfiguration: Sendable {
     public var interopProfile: InteropProfile = .faithful
     /// Real-time delivery: retention for resumption, per-connection queues, pings.
     public var realtime = RealtimeConfiguration()
+    /// Call ringing and reconnection timeouts.
+    public var calling = CallingConfiguration()
+    /// STUN/TURN servers handed out by ACS Network Traversal, and the TURN shared secret.
+    public var relay = RelaySettings()
 
     public init() {}
 
@@ -63,6 +67,11 @@ public struct ParleyConfiguration: Sendable {
     ///   - `realtime.queueLimit` (int, default 1024): frames waiting per connection before it is
     ///     closed as a slow consumer.
     ///   - `realtime.pingIntervalSeconds` (int, default 30): WebSocket ping period.
+    ///   - `calling.ringingTimeoutSeconds` (double, default 85): how long calls ring.
+    ///   - `calling.reconnectGraceSeconds` (double, default 120): how long a dropped endpoint
+    ///     stays in its calls.
+    ///   - `relay.stunURLs`, `relay.turnURLs`, `relay.sharedSecret`, `relay.realm`,
+    ///     `relay.defaultTtlSeconds`: see ``RelaySettings/init(reader:)``.
     public init(reader: ConfigReader) throws {
         host = reader.string(forKey: "http.host", default: host)
         port = reader.int(forKey: "http.port", default: port)
@@ -96,6 +105,8 @@ public struct ParleyConfiguration: Sendable {
         guard realtime.retentionSeconds > 0, realtime.queueLimit > 0, realtime.pingIntervalSeconds > 0 else {
             throw ConfigurationError("realtime.retentionSeconds, realtime.queueLimit and realtime.pingIntervalSeconds must be positive")
         }
+        calling = try CallingConfiguration(reader: reader)
+        relay = try RelaySettings(reader: reader)
         guard (0...65535).contains(port) else { throw ConfigurationError("http.port \(port) is not a port number") }
         guard maxBodyBytes > 0 else { throw ConfigurationError("http.maxBodyBytes must be positive") }
         guard clockSkewSeconds >= 0 else { throw ConfigurationError("auth.clockSkewSeconds must not be negative") }

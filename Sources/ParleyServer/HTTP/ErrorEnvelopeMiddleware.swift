@@ -47,19 +47,7 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
     }
 
     static func status(for code: ParleyError.Code) -> HTTPResponse.Status {
-        switch code {
-        case .badRequest, .validation: .badRequest
-        case .unauthenticated: .unauthorized
-        case .forbidden: .forbidden
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .preconditionFailed: .preconditionFailed
-        case .payloadTooLarge: .contentTooLarge
-        case .unsupportedMediaType: .unsupportedMediaType
-        case .tooManyRequests: .tooManyRequests
-        case .unavailable: .serviceUnavailable
-        default: .internalServerError
-        }
+        HTTPResponse.Status(code: code.status)
     }
 
     private static func response(status: HTTPResponse.Status, body: CommunicationErrorResponse, headers: HTTPFields) -> Response {

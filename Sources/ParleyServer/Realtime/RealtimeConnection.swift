@@ -1,5 +1,6 @@
 import Foundation
 import ParleyAPI
+import ParleyCore
 import Synchronization
 
 /// One open WebSocket of a user: a bounded queue of frames the gateway fills without ever
@@ -47,4 +48,12 @@ final class RealtimeConnection: Sendable {
 
     /// Why the connection must close, if it must.
     var pendingClose: RealtimeCloseCode? { closeCode.withLock { $0 } }
+}
+
+extension RealtimeConnection: CallFrameSink {
+    /// Calling frames and replies share the connection's queue with events.
+    func deliver(_ frame: RealtimeServerFrame) {
+        guard let encoded = try? RealtimeFrame(frame) else { return }
+        enqueue(encoded)
+    }
 }

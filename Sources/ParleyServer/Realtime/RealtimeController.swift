@@ -12,6 +12,7 @@ import ParleyCore
 /// the connection with a documented code.
 struct RealtimeController {
     let gateway: RealtimeGateway
+    let calls: CallService
     let identities: IdentityService
     let orgSignIn: OrgSignInService
     let ids: any IdentifierGenerator
@@ -49,11 +50,18 @@ struct RealtimeController {
             try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: buffer)))
         }
 
-        // Reading keeps control frames (pong, close) flowing; clients send nothing else yet.
-        // When the client leaves, its stream of frames ends, and so does the loop below.
+        // Reading keeps control frames (pong, close) flowing and serves the client's requests
+        // (calling), one at a time and in order. When the client leaves, its stream of frames
+        // ends, and so does the loop below.
+        let session = identity.callAgent.map { CallSession(agent: $0, sink: connection) }
         let reader = Task {
-            defer { connection.clientLeft() }
-            for try await _ in inbound.messages(maxSize: 1 << 16) {}
+            defer {
+                connection.clientLeft()
+                if let session { calls.sessionEnded(session) }
+            }
+            for try await message in inbound.messages(maxSize: RealtimeProtocol.maxClientFrameBytes) {
+                await RealtimeRequestHandler(calls: calls, session: session, connection: connection).handle(message)
+            }
         }
         defer { reader.cancel() }
 
