@@ -316,12 +316,7 @@ public final class CallService: Sendable {
         let now = clock.now()
         stopRinging(call, index, except: me.endpointId, .declinedElsewhere, book, &outbox)
         me.reply(&outbox)
-        call.version += 1
-        var events: [DomainEvent] = []
-        leave(&call, index, .declined, now, &events)
-        settle(&call, lastReason: .declined, remaining: .hungUp, now, book, &outbox, &events)
-        publish(call, book, &outbox)
-        outbox.changes.append(.init(record: call.record, events: events))
+        takeOut(index, .declined, now, &call, book, &outbox)
     }
 
     // MARK: Ending
@@ -363,10 +358,16 @@ public final class CallService: Sendable {
         let now = clock.now()
         if call.participants[index].isRinging { stopRinging(call, index, except: nil, .callerCancelled, book, &outbox) }
         me.reply(&outbox)
+        takeOut(index, .removed, now, &call, book, &outbox)
+    }
+
+    /// Takes one participant out of the call (its last view says why), ends the call if nobody
+    /// is left to talk to, tells everyone, and records the change.
+    private func takeOut(_ index: Int, _ reason: CallEndReason, _ now: Date, _ call: inout LiveCall, _ book: Book, _ outbox: inout Outbox) {
         call.version += 1
         var events: [DomainEvent] = []
-        leave(&call, index, .removed, now, &events)
-        settle(&call, lastReason: .removed, remaining: .hungUp, now, book, &outbox, &events)
+        leave(&call, index, reason, now, &events)
+        settle(&call, lastReason: reason, remaining: .hungUp, now, book, &outbox, &events)
         publish(call, book, &outbox)
         outbox.changes.append(.init(record: call.record, events: events))
     }
