@@ -186,35 +186,34 @@ public final class Call: Sendable, CustomStringConvertible {
     /// Applies a snapshot and yields its events; called under ``delivery`` so that events of
     /// successive snapshots reach subscribers in order, whichever task applies them.
     private func applyInOrder(_ snapshot: CallSnapshot) -> CallSnapshotDiff? {
-        typealias Update = (participant: RemoteParticipant, info: RemoteParticipantInfo)
-        let applied = model.withLock { model -> (CallSnapshotDiff, added: [RemoteParticipant], removed: [Update], changed: [Update])? in
+        let applied = model.withLock { model -> (CallSnapshotDiff, RemoteParticipantsUpdatedEvent)? in
             guard !model.isFinished, snapshot.version > model.snapshot.version else { return nil }
             let diff = CallSnapshotDiff(from: model.snapshot, to: snapshot)
-            model.snapshot = snapshot
-            model.isFinished = snapshot.state == .disconnected
+            // The participants change with the call, so that a reader never sees one newer
+            // than the other.
             func find(_ info: RemoteParticipantInfo) -> RemoteParticipant? {
                 model.participants.first { $0.identifier.rawId == info.identifier.participantKey }
             }
+            for info in diff.changed { find(info)?.update(info) }
             let removed = diff.removed.compactMap { info in find(info).map { ($0, info) } }
-            let changed = diff.changed.compactMap { info in find(info).map { ($0, info) } }
+            for (participant, info) in removed { participant.remove(info) }
             let added = diff.added.map(RemoteParticipant.init)
             let gone = Set(diff.removed.map(\.identifier.participantKey))
             model.participants = model.participants.filter { !gone.contains($0.identifier.rawId) } + added
-            return (diff, added, removed, changed)
+            model.snapshot = snapshot
+            model.isFinished = snapshot.state == .disconnected
+            return (diff, RemoteParticipantsUpdatedEvent(added: added, removed: removed.map(\.0)))
         }
-        guard let (diff, added, removed, changed) = applied else { return nil }
-        for update in changed { update.participant.update(update.info) }
-        for update in removed { update.participant.remove(update.info) }
-        if !added.isEmpty || !removed.isEmpty {
-            participantsSource.yield(RemoteParticipantsUpdatedEvent(added: added, removed: removed.map(\.participant)))
-        }
+        guard let (diff, participants) = applied else { return nil }
+        // The agent first, so that whoever hears of the change finds the agent's calls in step.
+        onChange(self, diff)
+        if !participants.added.isEmpty || !participants.removed.isEmpty { participantsSource.yield(participants) }
         if let state = diff.state { stateSource.yield(state) }
         if let muted = diff.isMuted { mutedSource.yield(muted) }
         if let recording = diff.isRecordingActive { recordingSource.yield(recording) }
         if let transcription = diff.isTranscriptionActive { transcriptionSource.yield(transcription) }
         if let capabilities = diff.capabilities { capabilitiesSource.yield(capabilities) }
         if snapshot.state == .disconnected { finish() }
-        onChange(self, diff)
         return diff
     }
 

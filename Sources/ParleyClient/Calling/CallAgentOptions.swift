@@ -15,6 +15,8 @@ public struct CallAgentOptions: Sendable {
     /// immediate); it doubles up to ``maximumReconnectDelay``.
     public var initialReconnectDelay: Duration
     public var maximumReconnectDelay: Duration
+    /// Awaited before each reconnection (tests hold the agent away from the server with it).
+    var beforeReconnecting: (@Sendable () async -> Void)?
 
     public init(
         displayName: String? = nil,

@@ -191,6 +191,7 @@ final class CallingConnection: Sendable {
                 let delay = min(options.initialReconnectDelay * (1 << min(failures - 2, 16)), options.maximumReconnectDelay)
                 try? await Task.sleep(for: delay)
             }
+            await options.beforeReconnecting?()
         }
     }
 

@@ -55,3 +55,38 @@ import Testing
         }
     }
 }
+
+/// An agent away for longer than the server's grace period.
+@Suite struct CallGracePeriodTests {
+    @Test func anAgentAwayPastTheGracePeriodFindsItsCallEnded() async throws {
+        try await LiveServer.run { server in
+            let gate = Barrier(count: 2)
+            var options = server.callAgentOptions()
+            options.beforeReconnecting = { await gate.arrive() }
+            let (_, token) = try await server.appUser()
+            let alice = try await CallClient(endpoint: server.endpoint)
+                .createCallAgent(credential: try CommunicationTokenCredential(token: token), options: options)
+            let (bobId, bob) = try await server.callAgent()
+            let (aliceCall, bobCall) = try await connect(alice, to: bob, bobId)
+            let connection = Recording(alice.connectionStateChanged)
+
+            // Alice is away: the server keeps her in the call until the grace period is over,
+            // then Bob's call ends (0/4521).
+            alice.dropConnection()
+            await connection.first { $0 == .reconnecting }
+            let bobStates = Recording(bobCall.stateChanged)
+            server.advanceClock(by: 121)
+            #expect(await bobStates.finished().last == .disconnected)
+            #expect(bobCall.callEndReason == .remoteDropped)
+
+            // Back, she learns her call is gone (410/3101).
+            await gate.arrive()
+            await connection.first { $0 == .connected }
+            await eventually(aliceCall.stateChanged) { aliceCall.state == .disconnected }
+            #expect(aliceCall.callEndReason == .connectionLost)
+            #expect(alice.calls.isEmpty)
+            await alice.dispose()
+            await bob.dispose()
+        }
+    }
+}

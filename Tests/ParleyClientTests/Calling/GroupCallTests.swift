@@ -22,11 +22,10 @@ import Testing
             #expect(bobIncoming.isGroupCall)
             let bobCall = try await bobIncoming.accept()
             let carolCall = try await nextIncoming(carolRinging, id: call.id).accept()
-            await eventually(call.remoteParticipantsUpdated) { call.remoteParticipants.allSatisfy { $0.state == .connected } }
+            await everyoneConnected(in: call)
             #expect(Set(call.remoteParticipants.map(\.identifier.rawId)) == [bobId, carolId])
-            await eventually(bobCall.remoteParticipantsUpdated) {
-                Set(bobCall.remoteParticipants.filter { $0.state == .connected }.map(\.identifier.rawId)) == [aliceId, carolId]
-            }
+            await everyoneConnected(in: bobCall)
+            #expect(Set(bobCall.remoteParticipants.map(\.identifier.rawId)) == [aliceId, carolId])
 
             // Alice adds Dave: he rings, answers, and everyone sees him.
             let bobUpdates = Recording(bobCall.remoteParticipantsUpdated)
@@ -47,7 +46,8 @@ import Testing
             #expect(await daveStates.finished().last == .disconnected)
             #expect(daveCall.callEndReason == .removed)
             await bobUpdates.first { $0.removed.contains { $0.identifier.rawId == daveId } }
-            #expect(added.state == .disconnected)
+            await eventually(added.stateChanged) { added.state == .disconnected }
+            #expect(added.callEndReason == .removed)
             #expect(!call.remoteParticipants.contains { $0.identifier.rawId == daveId })
 
             // Bob leaves; the call goes on for Alice and Carol.
@@ -87,5 +87,12 @@ import Testing
             try await call.hangUp(forEveryone: true)
             for agent in [alice, bob, carol] { await agent.dispose() }
         }
+    }
+}
+
+/// Waits until every remote participant of the call is connected.
+private func everyoneConnected(in call: Call, sourceLocation: SourceLocation = #_sourceLocation) async {
+    for participant in call.remoteParticipants {
+        await eventually(participant.stateChanged, sourceLocation: sourceLocation) { participant.state == .connected }
     }
 }
