@@ -11,7 +11,7 @@ enum Banner {
             "Connection string of the '\(info.resource.id)' resource (immutable id \(info.resource.immutableResourceId)):",
             "  \(info.connectionString)",
             "",
-            "Real-time events (docs/realtime.md): \(Self.realtimeURL(info.url))?access_token=<user token>",
+            "Real-time events and calls (docs/realtime.md): \(Self.realtimeURL(info.url))?access_token=<user token>",
             "",
         ]
         if let relay = info.relay {

@@ -139,12 +139,19 @@ public final class CallService: Sendable {
             }
             var outbox = Outbox()
             try change(&call, &book, &outbox)
-            book.calls[callId] = call.isEnded ? nil : call
-            if call.isEnded {
-                for (recordingId, id) in book.recordings where id == callId { book.recordings.removeValue(forKey: recordingId) }
-            }
+            Self.keep(call, in: &book)
             self.send(outbox)
         }
+    }
+
+    /// Puts the changed call back; an ended call leaves the book, with its recordings.
+    private static func keep(_ call: LiveCall, in book: inout Book) {
+        guard call.isEnded else {
+            book.calls[call.id] = call
+            return
+        }
+        book.calls.removeValue(forKey: call.id)
+        for (recordingId, id) in book.recordings where id == call.id { book.recordings.removeValue(forKey: recordingId) }
     }
 
     private func send(_ outbox: Outbox) {
@@ -730,7 +737,7 @@ public final class CallService: Sendable {
                 guard changed else { continue }
                 publish(call, book, &outbox)
                 outbox.changes.append(.init(record: call.record, events: events))
-                book.calls[callId] = call.isEnded ? nil : call
+                Self.keep(call, in: &book)
             }
             for endpointId in lost {
                 if let endpoint = book.endpoints[endpointId] { Self.forget(endpointId, of: endpoint.party.rawId, in: &book) }
