@@ -31,6 +31,8 @@ public final class Call: Sendable, CustomStringConvertible {
     let recordingSource = EventSource<Bool>()
     let transcriptionSource = EventSource<Bool>()
     let capabilitiesSource = EventSource<CapabilitiesChangedEvent>()
+    /// Every snapshot applied, for requests that wait to see their effect.
+    private let changeSource = EventSource<Void>()
 
     init(
         _ snapshot: CallSnapshot,
@@ -91,20 +93,35 @@ public final class Call: Sendable, CustomStringConvertible {
     /// Puts the call on hold here (`LocalHold`); in a 1:1 call the other party is in
     /// `RemoteHold` until everyone who held has resumed.
     public func hold() async throws {
-        try await perform(.hold(CallReference(callId: id)))
+        try await perform(.hold(CallReference(callId: id))) { $0.state == .localHold }
     }
 
+    /// Takes this endpoint's hold back: `Connected` again, or `RemoteHold` while the other
+    /// party of a 1:1 call still holds.
     public func resume() async throws {
-        try await perform(.resume(CallReference(callId: id)))
+        try await perform(.resume(CallReference(callId: id))) { $0.state != .localHold }
     }
 
     /// Mutes this endpoint; the other participants see it as the participant's `isMuted`.
+    /// Returns once ``isMuted`` is true (as ``hold()``, ``resume()`` and ``unmute()`` return once
+    /// the call shows their effect).
     public func mute() async throws {
-        try await perform(.mute(MuteRequest(callId: id, muted: true)))
+        try await perform(.mute(MuteRequest(callId: id, muted: true))) { $0.isMuted }
+    }
+
+    /// Mutes a call just joined muted; if that fails, leaves it rather than stay in it unmuted
+    /// (and rethrows).
+    func muteOrLeave() async throws {
+        do {
+            try await mute()
+        } catch {
+            try? await hangUp()
+            throw error
+        }
     }
 
     public func unmute() async throws {
-        try await perform(.mute(MuteRequest(callId: id, muted: false)))
+        try await perform(.mute(MuteRequest(callId: id, muted: false))) { !$0.isMuted }
     }
 
     /// Adds a participant, who rings; returns it as the call now lists it. Whether it answers
@@ -213,6 +230,7 @@ public final class Call: Sendable, CustomStringConvertible {
         if let recording = diff.isRecordingActive { recordingSource.yield(recording) }
         if let transcription = diff.isTranscriptionActive { transcriptionSource.yield(transcription) }
         if let capabilities = diff.capabilities { capabilitiesSource.yield(capabilities) }
+        changeSource.yield(())
         if snapshot.state == .disconnected { finish() }
         return diff
     }
@@ -225,9 +243,28 @@ public final class Call: Sendable, CustomStringConvertible {
         recordingSource.finish()
         transcriptionSource.finish()
         capabilitiesSource.finish()
+        changeSource.finish()
     }
 
     private func perform(_ request: RealtimeRequest) async throws {
         _ = try await connection.request(request)
+    }
+
+    /// Performs a request that changes this endpoint's own state, and returns once the call
+    /// shows the change (the server answers before it sends the call's new state), the call
+    /// ends, or the request timeout passes.
+    private func perform(_ request: RealtimeRequest, until shows: @escaping @Sendable (CallSnapshot) -> Bool) async throws {
+        let changes = changeSource.subscribe()
+        try await perform(request)
+        guard !shows(snapshot) else { return }
+        let timeout = connection.options.requestTimeout
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in changes where shows(self.snapshot) { return }
+            }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 }

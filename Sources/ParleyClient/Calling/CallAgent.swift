@@ -92,7 +92,7 @@ public final class CallAgent: Sendable {
     public func startCall(_ participants: [any CommunicationIdentifier], options: StartCallOptions = .init()) async throws -> Call {
         let request = StartCallRequest(targets: participants.map { CommunicationIdentifierModel($0) })
         let call = try call(answering: try await connection.request(.startCall(request)))
-        if options.muted { try await call.mute() }
+        if options.muted { try await call.muteOrLeave() }
         return call
     }
 

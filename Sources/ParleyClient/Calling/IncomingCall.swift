@@ -42,7 +42,7 @@ public final class IncomingCall: Sendable, CustomStringConvertible {
     public func accept(options: AcceptCallOptions = .init()) async throws -> Call {
         let call = try await agent.accept(self)
         answered()
-        if options.muted { try await call.mute() }
+        if options.muted { try await call.muteOrLeave() }
         return call
     }
 
