@@ -17,7 +17,8 @@ import Synchronization
 public final class CallAgent: Sendable {
     let connection: CallingConnection
     let negotiator: MediaNegotiator?
-    /// Calls that ended are kept this long for the requests that return them.
+    /// How many calls that ended are kept, for the requests that return them (a reply can
+    /// reach its caller after the call it returns has ended).
     private static let endedCallsKept = 32
 
     private struct State {
