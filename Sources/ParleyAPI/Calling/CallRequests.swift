@@ -21,13 +21,25 @@ public struct CallAgentRegistration: Codable, Sendable, Hashable {
     public var endpointId: String
     /// Calls this endpoint was in before its connection dropped, as they are now.
     public var calls: [CallSnapshot]
+    /// Calls ringing for the user now (each also comes as an `incomingCall` frame); an incoming
+    /// call a returning endpoint knew of and that is not here stopped ringing meanwhile.
+    public var ringing: [IncomingCallInfo]
     /// STUN and TURN servers with short-lived credentials, when the server has a relay.
     public var iceServers: [CallIceServer]
 
-    public init(endpointId: String, calls: [CallSnapshot], iceServers: [CallIceServer]) {
+    public init(endpointId: String, calls: [CallSnapshot], ringing: [IncomingCallInfo] = [], iceServers: [CallIceServer]) {
         self.endpointId = endpointId
         self.calls = calls
+        self.ringing = ringing
         self.iceServers = iceServers
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        endpointId = try container.decode(String.self, forKey: .endpointId)
+        calls = try container.decode([CallSnapshot].self, forKey: .calls)
+        ringing = try container.decodeIfPresent([IncomingCallInfo].self, forKey: .ringing) ?? []
+        iceServers = try container.decode([CallIceServer].self, forKey: .iceServers)
     }
 }
 

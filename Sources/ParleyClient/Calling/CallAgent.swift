@@ -170,10 +170,18 @@ extension CallAgent: CallingConnectionDelegate {
         state.withLock { $0.iceServers = registration.iceServers }
         negotiator?.useIceServers(registration.iceServers)
         for snapshot in registration.calls { apply(snapshot) }
+        for info in registration.ringing { ring(info) }
         guard again else { return }
-        // Calls the server no longer has for this endpoint ended while it was away.
+        // Calls the server no longer has for this endpoint ended while it was away; incoming
+        // calls no longer ringing stopped meanwhile (how, the agent cannot know: 487/0).
         let kept = Set(registration.calls.map(\.id))
         for call in calls where !kept.contains(call.id) { call.end(.connectionLost) }
+        let stillRinging = Set(registration.ringing.map(\.id))
+        let stopped = state.withLock { state in
+            let gone = state.ringing.keys.filter { !stillRinging.contains($0) }
+            return gone.compactMap { state.ringing.removeValue(forKey: $0) }
+        }
+        for incoming in stopped { incoming.end(.callerCancelled) }
     }
 
     func connectionReceived(_ frame: RealtimeServerFrame) {

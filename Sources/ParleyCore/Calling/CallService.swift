@@ -33,6 +33,11 @@ public final class CallService: Sendable {
     struct Outbox {
         var frames: [(any CallFrameSink, RealtimeServerFrame)] = []
         var changes: [CallRecorder.Change] = []
+        /// The reply to the request: sent after the frames that show its effect, so a client
+        /// whose request returned sees the change already; or first, for the requests whose
+        /// reply starts a call on the client (`startCall`, `acceptCall`).
+        var reply: (any CallFrameSink, RealtimeServerFrame)?
+        var replyFirst = false
     }
 
     public let timeouts: CallTimeouts
@@ -82,7 +87,15 @@ public final class CallService: Sendable {
             throw ParleyError(.badRequest, wireCode: "CallAgentNotRegistered", "Send 'registerCallAgent' before calling.")
         }
         // The party the endpoint registered as (an application registers as a voice app).
-        let party = book.withLock { $0.endpoints[endpointId]?.party } ?? session.agent.party
+        let endpoint = book.withLock { $0.endpoints[endpointId] }
+        guard let endpoint, endpoint.sink === session.sink else {
+            throw ParleyError(
+                .conflict,
+                wireCode: "EndpointTakenOver",
+                "Endpoint \(endpointId) registered again on another connection; this connection no longer speaks for it."
+            )
+        }
+        let party = endpoint.party
         let me = Caller(endpointId: endpointId, agent: session.agent, party: party, requestId: requestId, sink: session.sink)
         switch request {
         case .registerCallAgent: break
@@ -120,8 +133,9 @@ public final class CallService: Sendable {
         let sink: any CallFrameSink
         var rawId: String { party.rawId }
 
-        func reply(_ outbox: inout Outbox, call: CallSnapshot? = nil) {
-            outbox.frames.append((sink, .reply(RealtimeReply(requestId: requestId, call: call))))
+        func reply(_ outbox: inout Outbox, call: CallSnapshot? = nil, first: Bool = false) {
+            outbox.reply = (sink, .reply(RealtimeReply(requestId: requestId, call: call)))
+            outbox.replyFirst = first
         }
     }
 
@@ -155,7 +169,9 @@ public final class CallService: Sendable {
     }
 
     private func send(_ outbox: Outbox) {
+        if outbox.replyFirst, let (sink, frame) = outbox.reply { sink.deliver(frame) }
         for (sink, frame) in outbox.frames { sink.deliver(frame) }
+        if !outbox.replyFirst, let (sink, frame) = outbox.reply { sink.deliver(frame) }
         for change in outbox.changes { recorder.record(change) }
     }
 
@@ -174,9 +190,11 @@ public final class CallService: Sendable {
         let displayName = request.displayName ?? session.agent.directoryName
         let newId = ids.uuid().uuidString.lowercased()
         try book.withLock { book in
-            // Taking back an endpoint whose connection dropped, within the grace period.
+            // Taking an endpoint back: after its connection dropped (within the grace period), or
+            // from a connection the server has not yet noticed is dead. The old connection, if
+            // still there, no longer speaks for it.
             let resumed = request.endpointId.flatMap { id in
-                book.endpoints[id].flatMap { $0.party.rawId == party.rawId && $0.sink == nil ? id : nil }
+                book.endpoints[id].flatMap { $0.party.rawId == party.rawId ? id : nil }
             }
             let endpointId = resumed ?? newId
             guard session.register(endpointId) else {
@@ -188,14 +206,14 @@ public final class CallService: Sendable {
             let calls = book.calls.values.compactMap { call in
                 call.participant(atEndpoint: endpointId).map { call.snapshot(for: $0, profile: profile) }
             }
-            let registration = CallAgentRegistration(endpointId: endpointId, calls: calls, iceServers: iceServers(party.rawId))
-            outbox.frames.append((session.sink, .reply(RealtimeReply(requestId: requestId, registration: registration))))
             // A new endpoint rings for the calls ringing for its user now.
-            for call in book.calls.values {
-                for index in call.participants.indices where call.participants[index].rawId == party.rawId && call.participants[index].isRinging {
-                    outbox.frames.append((session.sink, .incomingCall(incomingCall(call, index))))
-                }
+            let ringing = book.calls.values.flatMap { call in
+                call.participants.indices.filter { call.participants[$0].rawId == party.rawId && call.participants[$0].isRinging }
+                    .map { incomingCall(call, $0) }
             }
+            let registration = CallAgentRegistration(endpointId: endpointId, calls: calls, ringing: ringing, iceServers: iceServers(party.rawId))
+            outbox.frames.append((session.sink, .reply(RealtimeReply(requestId: requestId, registration: registration))))
+            for info in ringing { outbox.frames.append((session.sink, .incomingCall(info))) }
             send(outbox)
         }
     }
@@ -206,7 +224,8 @@ public final class CallService: Sendable {
         guard let endpointId = session.endpointId else { return }
         let now = clock.now()
         book.withLock { book in
-            guard var endpoint = book.endpoints[endpointId] else { return }
+            // An endpoint another connection has taken over stays as it is.
+            guard var endpoint = book.endpoints[endpointId], endpoint.sink === session.sink else { return }
             let inCall = book.calls.values.contains { $0.participant(atEndpoint: endpointId) != nil }
             if inCall {
                 endpoint.sink = nil
@@ -282,7 +301,7 @@ public final class CallService: Sendable {
                 participants: participants
             )
             var outbox = Outbox()
-            me.reply(&outbox, call: call.snapshot(for: 0, profile: profile, stateOverride: .connecting))
+            me.reply(&outbox, call: call.snapshot(for: 0, profile: profile, stateOverride: .connecting), first: true)
             call.version += 1
             for index in call.participants.indices.dropFirst() { ring(call, index, book, &outbox) }
             publish(call, book, &outbox)
@@ -307,13 +326,15 @@ public final class CallService: Sendable {
         if let name = book.endpoints[me.endpointId]?.displayName { call.participants[index].displayName = name }
         call.connectedAt = call.connectedAt ?? now
         stopRinging(call, index, except: me.endpointId, .acceptedElsewhere, book, &outbox)
-        call.version += 1
-        me.reply(&outbox, call: call.snapshot(for: index, profile: profile, stateOverride: .connecting))
-        call.version += 1
+        // Two versions: the reply shows the call Connecting, the next frame Connected.
+        call.version += 2
         var events = [participantEvent(.callParticipantAdded, call, index, now)]
         if let transferor = call.participants[index].transferredBy, let transferorIndex = call.index(of: transferor) {
             leave(&call, transferorIndex, .transferred, now, &events)
         }
+        var connecting = call
+        connecting.version -= 1
+        me.reply(&outbox, call: connecting.snapshot(for: index, profile: profile, stateOverride: .connecting), first: true)
         publish(call, book, &outbox)
         outbox.changes.append(.init(record: call.record, events: events))
     }

@@ -98,7 +98,9 @@ extension LiveCall {
     /// The call as the participant at `index` sees it.
     func snapshot(for index: Int, profile: InteropProfile, stateOverride: CallState? = nil) -> CallSnapshot {
         let me = participants[index]
-        let others = participants.indices.filter { $0 != index }.compactMap { remote($0) }
+        // A transfer target never knew the transferor it replaced.
+        let others = participants.indices.filter { $0 != index && (participants[$0].isPresent || participants[$0].rawId != me.transferredBy) }
+            .compactMap { remote($0) }
         return CallSnapshot(
             id: id,
             version: version,

@@ -320,4 +320,76 @@ import Testing
         #expect(record?.parties.allSatisfy { $0.endReason == .endedByPlatform } == true)
         #expect(try await restarted.endCallsOfPreviousRun() == 0)
     }
+
+    @Test func aReconnectTakesItsEndpointOverBeforeTheServerNoticesTheOldConnectionIsDead() async throws {
+        let harness = try await CallHarness()
+        let alice = try await harness.appUser("Alice")
+        let bob = try await harness.appUser("Bob")
+        let callId = try await alice.call(bob)
+        try await bob.accept(callId)
+        let endpointId = try #require(bob.session.endpointId)
+        let incoming = try await alice.call(try await harness.appUser("Carol"))
+        _ = incoming
+
+        // The old connection is still open as far as the server knows.
+        let back = TestEndpoint(calls: harness.calls, agent: bob.session.agent)
+        let reply = await back.request(.registerCallAgent(RegisterCallAgentRequest(endpointId: endpointId)))
+        #expect(reply.registration?.endpointId == endpointId)
+        #expect(reply.registration?.calls.map(\.id) == [callId])
+        #expect(await bob.request(.mute(MuteRequest(callId: callId, muted: true))).error?.code == "EndpointTakenOver")
+        harness.calls.sessionEnded(bob.session)
+        harness.fixture.clock.advance(by: 600)
+        harness.calls.sweep()
+        #expect(alice.view(callId)?.state == .connected)
+        #expect(await back.request(.mute(MuteRequest(callId: callId, muted: true))).error == nil)
+        #expect(alice.remote(bob, in: callId)?.isMuted == true)
+    }
+
+    @Test func aRegistrationListsTheCallsRingingForTheUser() async throws {
+        let harness = try await CallHarness()
+        let alice = try await harness.appUser("Alice")
+        let bob = try await harness.appUser("Bob")
+        let callId = try await alice.call(bob)
+        let tablet = TestEndpoint(calls: harness.calls, agent: bob.session.agent)
+        let reply = await tablet.request(.registerCallAgent(RegisterCallAgentRequest()))
+        #expect(reply.registration?.ringing.map(\.id) == [callId])
+        #expect(reply.registration?.ringing.first?.callerInfo.displayName == "Alice")
+    }
+
+    @Test func aReplyComesAfterTheFramesThatShowItsEffect() async throws {
+        let harness = try await CallHarness()
+        let alice = try await harness.appUser("Alice")
+        let bob = try await harness.appUser("Bob")
+        let callId = try await alice.call(bob)
+        try await bob.accept(callId)
+        await bob.request(.hold(CallReference(callId: callId)))
+        let lastTwo = bob.frames.suffix(2)
+        guard case .call(let snapshot) = lastTwo.first, case .reply = lastTwo.last else {
+            Issue.record("expected the call frame, then the reply; got \(lastTwo)")
+            return
+        }
+        #expect(snapshot.state == .localHold)
+        // Starting and accepting reply first: the reply is where the client's call begins.
+        guard case .reply(let accepted) = bob.frames.first(where: { if case .reply(let reply) = $0 { reply.call != nil } else { false } }) else {
+            Issue.record("no accept reply")
+            return
+        }
+        #expect(accepted.call?.state == .connecting)
+        #expect(alice.states(callId) == [.connecting, .ringing, .connected, .remoteHold])
+    }
+
+    @Test func theTransferTargetNeverSeesTheTransferor() async throws {
+        let harness = try await CallHarness()
+        let alice = try await harness.appUser("Alice")
+        let bob = try await harness.appUser("Bob")
+        let carol = try await harness.appUser("Carol")
+        let callId = try await alice.call(bob)
+        try await bob.accept(callId)
+        #expect(await bob.request(.transfer(CallTargetRequest(callId: callId, target: carol.identifier))).error == nil)
+        try await carol.accept(callId)
+        let reply = carol.frames.lazy.compactMap { if case .reply(let reply) = $0 { reply.call } else { nil } }.first
+        #expect(reply?.remoteParticipants.map(\.identifier.rawId) == [alice.rawId])
+        #expect(carol.view(callId)?.remoteParticipants.map(\.identifier.rawId) == [alice.rawId])
+        #expect(bob.view(callId)?.callEndReason == .transferred)
+    }
 }
