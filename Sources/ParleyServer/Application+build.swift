@@ -31,13 +31,19 @@ public func buildApplication(
             closeTimeout: .seconds(10)
         )
     )
-    let upgrading = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(environment: environment), configuration: webSocket)
-    let server: HTTPServerBuilder =
-        if let tls = environment.tls {
-            try .tls(upgrading, tlsConfiguration: tls.configuration)
-        } else {
-            upgrading
-        }
+    let webSocketResponder = buildWebSocketRouter(environment: environment).buildResponder()
+    let tlsConfiguration = environment.tls?.configuration
+    let firstRequestDeadline = TimeAmount.seconds(Int64(configuration.firstRequestTimeoutSeconds))
+    // HTTP/1 with the WebSocket upgrade, behind TLS, with a deadline for the first request (see
+    // FirstRequestDeadlineHandler).
+    let server = HTTPServerBuilder { responder in
+        let upgrading = FirstRequestDeadlineChannel(
+            base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: webSocket),
+            deadline: firstRequestDeadline
+        )
+        guard let tlsConfiguration else { return upgrading }
+        return try TLSChannel(upgrading, tlsConfiguration: tlsConfiguration)
+    }
     return Application(
         router: router,
         server: server,
@@ -101,7 +107,13 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint) -> Ro
         .addRoutes(
             to: router.group()
                 .add(middleware: ApiVersionMiddleware(supported: CallRecordingController.apiVersions))
-                .add(middleware: HMACAuthenticationMiddleware(authenticator: hmac, resources: environment.resources, maxBodyBytes: configuration.maxBodyBytes))
+                .add(
+                    middleware: HMACAuthenticationMiddleware(
+                        authenticator: hmac,
+                        resources: environment.resources,
+                        maxBodyBytes: configuration.maxBodyBytes
+                    )
+                )
         )
 
     ChatController(chat: environment.chat, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)

@@ -28,6 +28,8 @@ public struct ParleyConfiguration: Sendable {
     public var clockSkewSeconds: Int = 900
     /// Enforce the service's published rate limits (429 + Retry-After).
     public var enforceRateLimits: Bool = false
+    /// How long a new connection may take to send its first request before it is closed.
+    public var firstRequestTimeoutSeconds: Int = 30
     /// The largest request body accepted; larger ones get 413.
     public var maxBodyBytes: Int = 1 << 20
     public var logLevel: Logger.Level = .info
@@ -53,6 +55,8 @@ public struct ParleyConfiguration: Sendable {
     ///   - `http.plaintext` (bool, default false): serve HTTP instead of HTTPS.
     ///   - `http.publicEndpoint` (string, optional): endpoint written into connection strings.
     ///   - `http.maxBodyBytes` (int, default 1048576): request body cap (413 above).
+    ///   - `http.firstRequestTimeoutSeconds` (int, default 30): a connection that sends nothing
+    ///     for this long after opening is closed.
     ///   - `storage.dataDirectory` (string, default `.parley`): database, keys and certificates.
     ///   - `storage.inMemory` (bool, default false): keep the database in memory.
     ///   - `storage.durability` (string, default `full`): `full` fsyncs every commit; `normal` only
@@ -78,6 +82,8 @@ public struct ParleyConfiguration: Sendable {
         plaintext = reader.bool(forKey: "http.plaintext", default: plaintext)
         publicEndpoint = reader.string(forKey: "http.publicEndpoint")
         maxBodyBytes = reader.int(forKey: "http.maxBodyBytes", default: maxBodyBytes)
+        firstRequestTimeoutSeconds = reader.int(forKey: "http.firstRequestTimeoutSeconds", default: firstRequestTimeoutSeconds)
+        guard firstRequestTimeoutSeconds > 0 else { throw ConfigurationError("http.firstRequestTimeoutSeconds must be positive") }
         dataDirectory = reader.string(forKey: "storage.dataDirectory", default: dataDirectory)
         inMemory = reader.bool(forKey: "storage.inMemory", default: inMemory)
         let durabilityName = reader.string(forKey: "storage.durability", default: durability.rawValue)
