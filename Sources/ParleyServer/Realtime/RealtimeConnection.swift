@@ -53,7 +53,6 @@ final class RealtimeConnection: Sendable {
 extension RealtimeConnection: CallFrameSink {
     /// Calling frames and replies share the connection's queue with events.
     func deliver(_ frame: RealtimeServerFrame) {
-        guard let encoded = try? RealtimeFrame(frame) else { return }
-        enqueue(encoded)
+        enqueue(RealtimeFrame(deferring: frame))
     }
 }

@@ -16,6 +16,8 @@ struct RealtimeFrame: Sendable {
     private let tail: StaticString
     /// The position of a durable event; nil for ephemeral events and control frames.
     let position: Int64?
+    /// A frame for one connection, encoded by that connection's writer when it is sent.
+    private let unencoded: RealtimeServerFrame?
 
     /// An event frame.
     init<Data: Encodable>(type: String, position: Int64?, data: Data, perRecipient: Bool) throws {
@@ -31,6 +33,7 @@ struct RealtimeFrame: Sendable {
         self.perRecipient = perRecipient
         self.tail = "}}"
         self.position = position
+        self.unencoded = nil
     }
 
     /// A control frame (hello, caughtUp, resyncRequired).
@@ -39,10 +42,30 @@ struct RealtimeFrame: Sendable {
         self.perRecipient = false
         self.tail = ""
         self.position = nil
+        self.unencoded = nil
+    }
+
+    /// A frame for one connection (calling), encoded when the connection's writer sends it:
+    /// call signalling hands frames over under its lock, which must stay short, and the writers
+    /// of many connections encode in parallel.
+    init(deferring frame: RealtimeServerFrame) {
+        self.head = []
+        self.perRecipient = false
+        self.tail = ""
+        self.position = nil
+        self.unencoded = frame
     }
 
     /// The frame's text as sent to the connection whose identifier encodes as `recipient`.
     func bytes(recipient: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
+        if let unencoded {
+            // The wire types always encode; should one not, the client gets a reply it can read.
+            let fallback =
+                #"{"type":"reply","data":{"requestId":"","error":"#
+                + #"{"status":500,"code":"InternalError","message":"A frame could not be encoded."}}}"#
+            let data = (try? ParleyJSON.encoder().encode(unencoded)) ?? Data(fallback.utf8)
+            return data.withUnsafeBytes { allocator.buffer(bytes: $0) }
+        }
         var buffer = allocator.buffer(capacity: head.count + recipient.count + 16)
         buffer.writeBytes(head)
         if perRecipient {
