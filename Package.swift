@@ -117,7 +117,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // `parley-bench`: load generators for the benchmarks in docs/benchmarks.md (real-time
-        // delivery latency, idle connections). Run through scripts/bench-realtime.
+        // delivery latency, idle connections, call setup). Run through scripts/bench-realtime and
+        // scripts/bench-calls.
         .executableTarget(
             name: "ParleyBench",
             dependencies: [
