@@ -91,7 +91,9 @@ public struct ParleyEnvironment: Sendable {
             profile: configuration.interopProfile,
             timeouts: configuration.calling.timeouts,
             iceServers: { rawId in
-                ((try? relay.issue(forUser: rawId, routeType: .any))?.iceServers ?? []).map { CallIceServer(urls: $0.urls, username: $0.username, credential: $0.credential) }
+                ((try? relay.issue(forUser: rawId, routeType: .any))?.iceServers ?? []).map {
+                    CallIceServer(urls: $0.urls, username: $0.username, credential: $0.credential)
+                }
             }
         )
         let interrupted = try await calls.endCallsOfPreviousRun()
