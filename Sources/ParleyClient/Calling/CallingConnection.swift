@@ -61,7 +61,11 @@ final class CallingConnection: Sendable {
     private let state = Mutex(State())
 
     init(endpoint: URL, credential: CommunicationTokenCredential, options: CallAgentOptions) throws {
-        self.endpoint = try RealtimeEndpoint(endpoint)
+        do {
+            self.endpoint = try RealtimeEndpoint(endpoint)
+        } catch {
+            throw CallingError(status: 0, code: "InvalidEndpoint", message: error.message)
+        }
         self.credential = credential
         var tls = try HTTPTransport.tlsConfiguration(trusting: options.caCertificatePath)
         // Closing waits for the server's TLS close_notify, by default for up to 5 s; once the

@@ -99,9 +99,15 @@ private final class RealtimeConnectionLoop: Sendable {
                 var headers = HTTPFields()
                 headers[.authorization] = "Bearer \(token)"
                 var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers)
-                configuration.sniHostname = try Self.serverName(for: sequence.endpoint)
+                let endpoint: RealtimeEndpoint
+                do {
+                    endpoint = try RealtimeEndpoint(sequence.endpoint)
+                } catch {
+                    throw ChatNotificationError(closeCode: nil, message: error.message)
+                }
+                configuration.sniHostname = endpoint.serverName
                 let close = try await WebSocketClient.connect(
-                    url: url(),
+                    url: endpoint.url(after: position.withLock { $0 }),
                     configuration: configuration,
                     tlsConfiguration: sequence.tlsConfiguration,
                     logger: logger
@@ -174,33 +180,5 @@ private final class RealtimeConnectionLoop: Sendable {
             // Calling frames go to a registered call agent's connection, never to this one.
             return false
         }
-    }
-
-    /// The name TLS verifies the server as. swift-websocket sends the URL's host as SNI, which
-    /// TLS forbids for IP addresses, so it cannot connect to `https://127.0.0.1:…` as such. A
-    /// loopback address is verified as `localhost` instead (Parley's certificate names both, and
-    /// loopback traffic never leaves the machine); other IP addresses need a host name.
-    static func serverName(for endpoint: URL) throws -> String? {
-        guard let host = endpoint.host, endpoint.scheme != "http" else { return nil }
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        guard (try? SocketAddress(ipAddress: bare, port: 0)) != nil else { return nil }
-        guard bare.hasPrefix("127.") || bare == "::1" else {
-            throw ChatNotificationError(
-                closeCode: nil,
-                message: "Real-time connections over TLS need a host name, not the IP address \(bare) (TLS server names cannot be IP addresses)."
-            )
-        }
-        return "localhost"
-    }
-
-    /// `wss://host/parley/v1/realtime?after=<position>`.
-    private func url() -> String {
-        var components = URLComponents(url: sequence.endpoint, resolvingAgainstBaseURL: false) ?? URLComponents()
-        components.scheme = components.scheme == "http" ? "ws" : "wss"
-        components.path = (components.path.hasSuffix("/") ? components.path : components.path + "/") + RealtimeProtocol.path
-        if let after = position.withLock({ $0 }) {
-            components.queryItems = [URLQueryItem(name: RealtimeProtocol.afterParameter, value: String(after))]
-        }
-        return components.string ?? ""
     }
 }
