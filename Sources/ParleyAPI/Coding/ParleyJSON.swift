@@ -9,6 +9,14 @@ public enum ParleyJSON {
         return encoder
     }
 
+    /// An encoder for frames encoded many times a second, one connection at a time, which no
+    /// one compares byte for byte: key order is left as it comes (sorting costs).
+    public static func frameEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }
+
     public static func decoder() -> JSONDecoder {
         JSONDecoder()
     }

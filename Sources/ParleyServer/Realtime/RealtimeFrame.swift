@@ -63,7 +63,7 @@ struct RealtimeFrame: Sendable {
             let fallback =
                 #"{"type":"reply","data":{"requestId":"","error":"#
                 + #"{"status":500,"code":"InternalError","message":"A frame could not be encoded."}}}"#
-            let data = (try? ParleyJSON.encoder().encode(unencoded)) ?? Data(fallback.utf8)
+            let data = (try? ParleyJSON.frameEncoder().encode(unencoded)) ?? Data(fallback.utf8)
             return data.withUnsafeBytes { allocator.buffer(bytes: $0) }
         }
         var buffer = allocator.buffer(capacity: head.count + recipient.count + 16)
