@@ -206,13 +206,21 @@ extension SQLiteParleyStore {
                 cached: "SELECT * FROM teams_voice_apps WHERE tenant_id = ? ORDER BY created_at, app_id",
                 arguments: [Self.key(tenantId)]
             )
-            .map { row in
-                guard let appId = UUID(uuidString: row["app_id"]), let tenant = UUID(uuidString: row["tenant_id"]) else {
-                    throw ParleyError(.internal, "Stored voice app is malformed.")
-                }
-                return TeamsVoiceApp(appId: appId, tenantId: tenant, displayName: row["display_name"], createdAt: Self.date(row["created_at"]))
-            }
+            .map(Self.voiceApp(from:))
         }
+    }
+
+    public func voiceApp(appId: UUID) async throws -> TeamsVoiceApp? {
+        try await database.read { db in
+            try db.fetchOneRow(cached: "SELECT * FROM teams_voice_apps WHERE app_id = ?", arguments: [Self.key(appId)]).map(Self.voiceApp(from:))
+        }
+    }
+
+    private static func voiceApp(from row: Row) throws -> TeamsVoiceApp {
+        guard let appId = UUID(uuidString: row["app_id"]), let tenant = UUID(uuidString: row["tenant_id"]) else {
+            throw ParleyError(.internal, "Stored voice app is malformed.")
+        }
+        return TeamsVoiceApp(appId: appId, tenantId: tenant, displayName: row["display_name"], createdAt: date(row["created_at"]))
     }
 
     // MARK: Rows

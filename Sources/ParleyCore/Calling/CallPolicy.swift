@@ -129,10 +129,7 @@ struct CallPolicy: Sendable {
 
     private func voiceApp(_ appId: String) async throws -> TeamsVoiceApp? {
         guard let id = UUID(uuidString: appId) else { return nil }
-        for tenant in try await store.tenants() {
-            if let app = try await store.voiceApps(in: tenant.id).first(where: { $0.appId == id }) { return app }
-        }
-        return nil
+        return try await store.voiceApp(appId: id)
     }
 
     static func notFound(_ rawId: String) -> ParleyError {

@@ -33,4 +33,5 @@ public protocol DirectoryStore: Sendable {
 
     func insertVoiceApp(_ app: TeamsVoiceApp, event: DomainEvent) async throws
     func voiceApps(in tenantId: UUID) async throws -> [TeamsVoiceApp]
+    func voiceApp(appId: UUID) async throws -> TeamsVoiceApp?
 }
