@@ -1,4 +1,5 @@
 import Foundation
+import ParleyAPI
 
 /// Who takes part in calls: an app user of a resource, a person of an organization, or a Teams
 /// voice app. Interop rules depend on which side each party is on.
@@ -59,5 +60,34 @@ public struct CallAgentIdentity: Sendable, Hashable {
         self.party = party
         self.mayStartCalls = mayStartCalls
         self.directoryName = directoryName
+    }
+}
+
+extension AuthenticatedUser {
+    /// This app user as a caller: `voip` starts and answers calls, `voip.join` only answers;
+    /// a token with neither does not call.
+    public var callAgent: CallAgentIdentity? {
+        guard has(.voip) || has(.voipJoin) else { return nil }
+        return CallAgentIdentity(party: CallParty(rawId: user.rawId, home: .resource(user.resourceId)), mayStartCalls: has(.voip))
+    }
+}
+
+extension OrgPrincipal {
+    /// People call as themselves. An application calls as `28:orgid:<app id>` until it registers
+    /// for one of its tenant's voice apps, which it then answers for.
+    public var callAgent: CallAgentIdentity {
+        switch kind {
+        case .user(let person):
+            CallAgentIdentity(
+                party: CallParty(rawId: person.rawId, home: .tenant(person.tenantId)),
+                mayStartCalls: true,
+                directoryName: person.displayName
+            )
+        case .app(let app):
+            CallAgentIdentity(
+                party: CallParty(rawId: RawIdPrefix.teamsAppPublic + app.appId.uuidString.lowercased(), home: .voiceApp(tenant: app.tenantId)),
+                mayStartCalls: true
+            )
+        }
     }
 }

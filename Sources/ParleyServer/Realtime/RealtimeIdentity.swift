@@ -36,39 +36,24 @@ struct RealtimeIdentity: Sendable {
         )
     }
 
-    /// An app user: it calls with `voip` (or answers only, with `voip.join`).
+    /// An app user; whether it calls is its token's calling scope (``AuthenticatedUser/callAgent``).
     init(_ user: AuthenticatedUser) {
-        let callAgent =
-            user.has(.voip) || user.has(.voipJoin)
-            ? CallAgentIdentity(party: CallParty(rawId: user.user.rawId, home: .resource(user.user.resourceId)), mayStartCalls: user.has(.voip))
-            : nil
         self.init(
             user.chatCaller,
             expiresOn: user.expiresOn,
             tokenGeneration: user.user.rawId.hasPrefix(RawIdPrefix.acs) ? user.user.tokenGeneration : nil,
-            callAgent: callAgent
+            callAgent: user.callAgent
         )
     }
 
-    /// A person or an application of an organization. People call as themselves; an
-    /// application hears no chat and answers calls for one of its tenant's voice apps.
+    /// A person or an application of an organization. An application hears no chat; it answers
+    /// calls for one of its tenant's voice apps.
     init(_ principal: OrgPrincipal) {
-        switch principal.kind {
-        case .user(let person):
-            let party = CallParty(rawId: person.rawId, home: .tenant(person.tenantId))
-            self.init(
-                ChatCaller(rawId: person.rawId, home: .tenant(person.tenantId), scopes: principal.chatCaller?.scopes ?? []),
-                expiresOn: principal.expiresOn,
-                callAgent: CallAgentIdentity(party: party, mayStartCalls: true, directoryName: person.displayName)
-            )
-        case .app(let app):
-            let rawId = "\(RawIdPrefix.teamsAppPublic)\(app.appId.uuidString.lowercased())"
-            self.init(
-                rawId: rawId,
-                expiresOn: principal.expiresOn,
-                hearsChat: false,
-                callAgent: CallAgentIdentity(party: CallParty(rawId: rawId, home: .voiceApp(tenant: app.tenantId)), mayStartCalls: true)
-            )
+        let callAgent = principal.callAgent
+        if let caller = principal.chatCaller {
+            self.init(caller, expiresOn: principal.expiresOn, callAgent: callAgent)
+        } else {
+            self.init(rawId: callAgent.party.rawId, expiresOn: principal.expiresOn, hearsChat: false, callAgent: callAgent)
         }
     }
 

@@ -25,7 +25,7 @@ struct CallHarness {
     /// A registered endpoint of a new app user (`voip`, or the given scopes).
     func appUser(_ name: String, scopes: [String] = ["voip"]) async throws -> TestEndpoint {
         let user = try await fixture.user(scopes)
-        let agent = CallAgentIdentity(party: CallParty(rawId: user.user.rawId, home: .resource(user.user.resourceId)), mayStartCalls: user.has(.voip))
+        guard let agent = user.callAgent else { throw ParleyError(.forbidden, "Scopes \(scopes) do not allow calling.") }
         return try await endpoint(agent, displayName: name)
     }
 
