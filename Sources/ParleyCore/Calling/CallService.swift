@@ -784,26 +784,24 @@ public final class CallService: Sendable {
     /// Ends, in the store, calls that were running when the server last stopped (0/7000).
     public func endCallsOfPreviousRun() async throws -> Int {
         try await policy.store.endUnfinishedCalls(at: clock.now(), reason: .endedByPlatform) { record in
-            [
-                DomainEvent(
-                    kind: .callEnded,
-                    resourceId: record.resourceId?.uuidString.lowercased() ?? "",
-                    subject: record.id,
-                    occurredAt: record.endedAt ?? record.startedAt,
-                    data: ["code": "0", "subCode": "7000"]
-                )
-            ]
+            [Self.callEvent(.callEnded, record, filedUnder: record.resourceId?.uuidString.lowercased() ?? "", at: record.endedAt ?? record.startedAt)]
         }
     }
 
     private func event(_ kind: DomainEvent.Kind, _ call: LiveCall, _ now: Date) -> DomainEvent {
-        var data = ["startedBy": call.callerRawId, "isGroupCall": String(call.isGroupCall), "isInterop": String(call.isInterop)]
-        if let reason = call.endReason {
+        Self.callEvent(kind, call.record, filedUnder: call.eventResourceKey, at: now)
+    }
+
+    /// A call's started or ended event: who started it, its kind, and once ended, why and how
+    /// long it was connected. The same whether the call ended or a restart ended it.
+    private static func callEvent(_ kind: DomainEvent.Kind, _ record: CallRecord, filedUnder key: String, at now: Date) -> DomainEvent {
+        var data = ["startedBy": record.startedBy, "isGroupCall": String(record.isGroupCall), "isInterop": String(record.isInterop)]
+        if let reason = record.endReason {
             data["code"] = String(reason.code)
             data["subCode"] = String(reason.subCode)
-            data["durationSeconds"] = String(format: "%.3f", now.timeIntervalSince(call.connectedAt ?? now))
+            data["durationSeconds"] = String(format: "%.3f", now.timeIntervalSince(record.connectedAt ?? now))
         }
-        return DomainEvent(kind: kind, resourceId: call.eventResourceKey, subject: call.id, occurredAt: now, data: data)
+        return DomainEvent(kind: kind, resourceId: key, subject: record.id, occurredAt: now, data: data)
     }
 
     private func participantEvent(_ kind: DomainEvent.Kind, _ call: LiveCall, _ index: Int, _ now: Date) -> DomainEvent {

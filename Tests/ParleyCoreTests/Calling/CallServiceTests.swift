@@ -318,6 +318,9 @@ import Testing
         let record = try await harness.fixture.store.call(id: callId)
         #expect(record?.endReason == .endedByPlatform)
         #expect(record?.parties.allSatisfy { $0.endReason == .endedByPlatform } == true)
+        let ended = try await harness.fixture.store.events(after: 0, limit: 1000).last { $0.event.kind == .callEnded && $0.event.subject == callId }
+        #expect(ended?.event.data["subCode"] == "7000")
+        #expect(ended?.event.data["startedBy"] == alice.rawId)
         #expect(try await restarted.endCallsOfPreviousRun() == 0)
     }
 
