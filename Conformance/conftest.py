@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -25,8 +23,6 @@ from typing import Any
 import pytest
 import requests
 from azure.communication.identity import CommunicationIdentityClient
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 
 import support
 
@@ -266,21 +262,8 @@ def browser(ready, tmp_path_factory):
     `$HOME/.pki/nssdb`, here a throw-away one under a temporary HOME (no
     `--ignore-certificate-errors`). Both paths are explicit, so Selenium Manager downloads nothing.
     """
-    tools = ("/usr/bin/chromium", "/usr/bin/chromedriver", shutil.which("certutil"))
-    if not all(t and os.path.exists(t) for t in tools):
-        pytest.fail("needs Debian's chromium, chromium-driver and libnss3-tools (scripts/test installs them)", pytrace=False)
-    home = tmp_path_factory.mktemp("chromium-home")
-    nssdb = home / ".pki" / "nssdb"
-    nssdb.mkdir(parents=True)
-    for args in (["-N", "--empty-password"],
-                 ["-A", "-t", "C,,", "-n", "parley-test-ca", "-i", ready["caCertificatePath"]]):
-        subprocess.run(["certutil", "-d", f"sql:{nssdb}", *args], check=True, capture_output=True)
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(arg)
-    service = Service("/usr/bin/chromedriver", env={**os.environ, "HOME": str(home)})
-    driver = webdriver.Chrome(service=service, options=options)
+    driver = support.launch_chromium(ready["caCertificatePath"], tmp_path_factory.mktemp("chromium-home"))
     yield driver
     driver.quit()
+
+

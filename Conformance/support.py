@@ -12,12 +12,16 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import shutil
+import subprocess
 import re
 import time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from email.utils import formatdate
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import quote, urlsplit
 
@@ -31,6 +35,8 @@ from azure.communication.chat import (
     CommunicationUserIdentifier,
 )
 from azure.core.exceptions import HttpResponseError
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 # Timeout for every direct `requests` call, so that a hung server fails a test instead of the run.
 HTTP_TIMEOUT = 30
@@ -581,3 +587,23 @@ class DefaultPortSession:
 
     def close(self) -> None:
         self._session.close()
+
+
+def launch_chromium(ca_path: str, home: Path, extra_args: tuple[str, ...] = ()):
+    """Headless Chromium whose HOME is `home`, trusting the CA at `ca_path` through that home's
+    NSS database; `extra_args` are more command-line switches."""
+    tools = ("/usr/bin/chromium", "/usr/bin/chromedriver", shutil.which("certutil"))
+    if not all(t and os.path.exists(t) for t in tools):
+        pytest.fail("needs Debian's chromium, chromium-driver and libnss3-tools (scripts/test installs them)", pytrace=False)
+    nssdb = home / ".pki" / "nssdb"
+    nssdb.mkdir(parents=True)
+    for args in (["-N", "--empty-password"],
+                 ["-A", "-t", "C,,", "-n", "parley-test-ca", "-i", ca_path]):
+        subprocess.run(["certutil", "-d", f"sql:{nssdb}", *args], check=True, capture_output=True)
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", *extra_args):
+        options.add_argument(arg)
+    service = Service("/usr/bin/chromedriver", env={**os.environ, "HOME": str(home)})
+    return webdriver.Chrome(service=service, options=options)

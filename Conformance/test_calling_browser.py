@@ -44,10 +44,10 @@ from urllib.parse import urlsplit
 import pytest
 import websocket  # websocket-client, a dependency of selenium
 from azure.communication.identity import CommunicationIdentityClient
-from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
+
+import support
 
 
 WAIT_SECONDS = 20
@@ -194,27 +194,16 @@ window.parley = {
 def webrtc_browser(ready, tmp_path_factory):
     """Headless Chromium as conftest's `browser` (CA trusted through a throw-away NSS database),
     with a fake microphone granted without a prompt and loopback ICE candidates allowed."""
-    tools = ("/usr/bin/chromium", "/usr/bin/chromedriver", shutil.which("certutil"))
-    if not all(t and os.path.exists(t) for t in tools):
-        pytest.fail("needs Debian's chromium, chromium-driver and libnss3-tools (scripts/test installs them)", pytrace=False)
-    home = tmp_path_factory.mktemp("chromium-webrtc-home")
-    nssdb = home / ".pki" / "nssdb"
-    nssdb.mkdir(parents=True)
-    for args in (["-N", "--empty-password"],
-                 ["-A", "-t", "C,,", "-n", "parley-test-ca", "-i", ready["caCertificatePath"]]):
-        subprocess.run(["certutil", "-d", f"sql:{nssdb}", *args], check=True, capture_output=True)
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        # getUserMedia gets a synthetic microphone (a beep) and no permission prompt.
-        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-        # Loopback host candidates, and plain addresses instead of mDNS names (no multicast).
-        "--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns",
-    ):
-        options.add_argument(arg)
-    service = Service("/usr/bin/chromedriver", env={**os.environ, "HOME": str(home)})
-    driver = webdriver.Chrome(service=service, options=options)
+    driver = support.launch_chromium(
+        ready["caCertificatePath"],
+        tmp_path_factory.mktemp("chromium-webrtc-home"),
+        (
+            # getUserMedia gets a synthetic microphone (a beep) and no permission prompt.
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            # Loopback host candidates, and plain addresses instead of mDNS names (no multicast).
+            "--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns",
+        ),
+    )
     yield driver
     driver.quit()
 
