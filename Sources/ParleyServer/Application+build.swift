@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ParleyAPI
@@ -21,24 +20,16 @@ public func buildApplication(
 ) throws -> some ApplicationProtocol {
     let configuration = environment.configuration
     let endpoint = environment.endpoint
-    let router = buildRouter(environment: environment, endpoint: endpoint)
+    let realtime = realtimeController(environment: environment)
+    let router = buildRouter(environment: environment, endpoint: endpoint, realtime: realtime)
     let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [OpenConnectionCounter()], idleTimeout: .seconds(120))
-    let webSocket = HTTP1WebSocketUpgradeChannel.Configuration(
-        http1: http1,
-        ws: WebSocketServerConfiguration(
-            maxFrameSize: 1 << 20,
-            autoPing: .enabled(timePeriod: .seconds(Int64(configuration.realtime.pingIntervalSeconds))),
-            closeTimeout: .seconds(10)
-        )
-    )
-    let webSocketResponder = buildWebSocketRouter(environment: environment).buildResponder()
     let tlsConfiguration = environment.tls?.configuration
     let firstRequestDeadline = TimeAmount.seconds(Int64(configuration.firstRequestTimeoutSeconds))
-    // HTTP/1 with the WebSocket upgrade, behind TLS, with a deadline for the first request (see
-    // FirstRequestDeadlineHandler).
+    // HTTP/1 with the real-time WebSocket upgrade, behind TLS, with a deadline for the first
+    // request (see FirstRequestDeadlineHandler).
     let server = HTTPServerBuilder { responder in
         let upgrading = FirstRequestDeadlineChannel(
-            base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: webSocket),
+            base: RealtimeUpgradeChannel(responder: responder, realtime: realtime, http1: http1, maxFrameSize: RealtimeProtocol.maxClientFrameBytes),
             deadline: firstRequestDeadline
         )
         guard let tlsConfiguration else { return upgrading }
@@ -61,7 +52,7 @@ public func buildApplication(
 }
 
 /// The routes of every API, with their authentication.
-func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint) -> Router<ParleyRequestContext> {
+func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realtime: RealtimeController) -> Router<ParleyRequestContext> {
     ParleyMetrics.bootstrap()
     let configuration = environment.configuration
     let router = Router(context: ParleyRequestContext.self)
@@ -136,24 +127,23 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint) -> Ro
     GraphUsersController(directory: environment.directory, endpoint: endpoint).addRoutes(to: graph)
     GraphChatsController(chat: environment.chat, directory: environment.directory, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(to: graph)
+    realtime.addRoutes(to: router)
     return router
 }
 
-/// The routes that upgrade to a WebSocket: the real-time endpoint.
-func buildWebSocketRouter(environment: ParleyEnvironment) -> Router<ParleyRequestContext> {
-    let router = Router(context: ParleyRequestContext.self)
-    router.add(middleware: LogRequestsMiddleware(.debug))
-    router.add(middleware: RequestIdMiddleware())
-    router.add(middleware: ErrorEnvelopeMiddleware())
+/// The real-time endpoint: its upgrade, its connections, and its refusals.
+func realtimeController(environment: ParleyEnvironment) -> RealtimeController {
     RealtimeController(
         gateway: environment.realtime,
         calls: environment.calls,
-        identities: environment.identities,
-        orgSignIn: environment.orgSignIn,
-        ids: RandomIdentifierGenerator()
+        authenticator: RealtimeAuthenticator(identities: environment.identities, orgSignIn: environment.orgSignIn),
+        ids: RandomIdentifierGenerator(),
+        handlerConfiguration: .init(
+            pingInterval: .seconds(Int64(environment.configuration.realtime.pingIntervalSeconds)),
+            closeTimeout: .seconds(10),
+            maxMessageBytes: RealtimeProtocol.maxClientFrameBytes
+        )
     )
-    .addRoutes(to: router)
-    return router
 }
 
 extension ParleyEnvironment {

@@ -1,24 +1,36 @@
+import Foundation
 import Hummingbird
+import HummingbirdCore
 import ParleyAPI
 import ParleyCore
 
 /// Establishes who a real-time connection belongs to, from an app user token or an organization
-/// user token, in the `Authorization` header or (for browsers) the `access_token` parameter.
-struct RealtimeAuthenticationMiddleware: RouterMiddleware {
-    typealias Context = ParleyRequestContext
+/// user token, in the `Authorization` header or (for browsers) the `access_token` parameter,
+/// and where it resumes from (`after`).
+///
+/// The WebSocket upgrade (``RealtimeUpgradeChannel``) admits with it; a request it refuses is
+/// answered by the router through ``RealtimeAuthenticationMiddleware``, with the same checks and
+/// the ACS error envelope.
+struct RealtimeAuthenticator: Sendable {
     let identities: IdentityService
     let orgSignIn: OrgSignInService
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var context = context
-        context.realtimeIdentity = try await authenticate(request)
-        return try await next(request, context)
+    /// Who connects and from which position.
+    struct Admission: Sendable {
+        var identity: RealtimeIdentity
+        var after: Int64?
+    }
+
+    /// Admits a request from its `Authorization` header and target (path and query).
+    func admit(authorization: String?, uri: URI) async throws -> Admission {
+        let after = try Self.position(uri)
+        let token = BearerToken.from(authorization: authorization) ?? uri.queryParameters.get(RealtimeProtocol.accessTokenParameter)
+        return Admission(identity: try await identity(token: token), after: after)
     }
 
     /// The caller's identity from an app user token or an organization user token.
-    private func authenticate(_ request: Request) async throws -> RealtimeIdentity {
-        guard let token = BearerToken.from(request) ?? request.uri.queryParameters.get(RealtimeProtocol.accessTokenParameter), !token.isEmpty
-        else {
+    private func identity(token: String?) async throws -> RealtimeIdentity {
+        guard let token, !token.isEmpty else {
             throw ParleyError(
                 .unauthenticated,
                 wireCode: "InvalidAccessToken",
@@ -31,5 +43,38 @@ struct RealtimeAuthenticationMiddleware: RouterMiddleware {
             guard let principal = try? await orgSignIn.authenticate(accessToken: token) else { throw appError }
             return RealtimeIdentity(principal)
         }
+    }
+
+    /// The `after` query parameter: a non-negative position, when given.
+    private static func position(_ uri: URI) throws -> Int64? {
+        guard let text = uri.queryParameters.get(RealtimeProtocol.afterParameter) else { return nil }
+        guard let position = Int64(text), position >= 0 else {
+            throw ParleyError(
+                .badRequest,
+                wireCode: "InvalidPosition",
+                "'\(RealtimeProtocol.afterParameter)' must be a non-negative integer position."
+            )
+        }
+        return position
+    }
+}
+
+/// The real-time endpoint's checks for requests that were not upgraded: the same refusal the
+/// upgrade gave, as an HTTP response in the ACS error envelope, after which the connection
+/// closes (WebSocket clients wait for that after a refused upgrade).
+struct RealtimeAuthenticationMiddleware: RouterMiddleware {
+    typealias Context = ParleyRequestContext
+    let authenticator: RealtimeAuthenticator
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            _ = try await authenticator.admit(authorization: request.headers[.authorization], uri: request.uri)
+            response = try await next(request, context)
+        } catch let error as ParleyError {
+            response = ErrorEnvelopeMiddleware.response(for: error)
+        }
+        response.headers[.connection] = "close"
+        return response
     }
 }

@@ -49,7 +49,11 @@ struct AdminKeyMiddleware: RouterMiddleware {
 /// bytes: tokens are long, and walking them as Characters showed up in profiles.
 enum BearerToken {
     static func from(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization] else { return nil }
+        from(authorization: request.headers[.authorization])
+    }
+
+    static func from(authorization header: String?) -> String? {
+        guard let header else { return nil }
         let bytes = header.utf8
         let scheme = "bearer ".utf8
         guard bytes.count > scheme.count,

@@ -39,11 +39,12 @@ struct ErrorEnvelopeMiddleware: RouterMiddleware {
     static func response(for error: ParleyError) -> Response {
         var headers = HTTPFields()
         if let retryAfter = error.retryAfterSeconds { headers[.retryAfter] = String(retryAfter) }
-        return response(
-            status: status(for: error.code),
-            body: .init(error: .init(code: error.wireCode, message: error.message, target: error.target)),
-            headers: headers
-        )
+        return response(status: status(for: error.code), body: envelope(for: error), headers: headers)
+    }
+
+    /// The ACS error envelope of `error`.
+    static func envelope(for error: ParleyError) -> CommunicationErrorResponse {
+        .init(error: .init(code: error.wireCode, message: error.message, target: error.target))
     }
 
     static func status(for code: ParleyError.Code) -> HTTPResponse.Status {

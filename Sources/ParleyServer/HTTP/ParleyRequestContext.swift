@@ -1,20 +1,15 @@
 import Hummingbird
-import HummingbirdWebSocket
 import ParleyCore
 
 /// The per-request state: who is calling, established by the authentication middleware.
-public struct ParleyRequestContext: RequestContext, WebSocketRequestContext {
+public struct ParleyRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Where the real-time route hands over its WebSocket handler.
-    public let webSocket = WebSocketHandlerReference<ParleyRequestContext>()
     /// The resource whose access key signed the request (HMAC-authenticated routes).
     var resource: CommunicationResource?
     /// The app user whose token came with the request (bearer-authenticated routes).
     var user: AuthenticatedUser?
     /// The organization user or app whose token came with the request (Graph routes).
     var orgPrincipal: OrgPrincipal?
-    /// Who a real-time connection belongs to (the real-time route).
-    var realtimeIdentity: RealtimeIdentity?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -160,21 +160,20 @@ final class RealtimeGateway: Service, Sendable {
 
     /// Registers a connection; events dispatched from now on are queued for it. Returns the
     /// last position dispatched before it: older events come from ``replay(to:after:upTo:send:)``.
-    func open(_ identity: RealtimeIdentity, id: String) async throws -> (RealtimeConnection, dispatched: Int64) {
-        let connection = RealtimeConnection(id: id, identity: identity, queueLimit: configuration.queueLimit)
+    func register(_ connection: RealtimeConnection) async throws -> Int64 {
         // While nobody was connected the tail read nothing: events up to the end of the log as
         // read here need no delivery (the connection replays what it asks for); later ones are
         // dispatched to it, as it is registered before the tail is woken.
         let last = registry.withLock { $0.count == 0 } ? try await store.eventLogBounds()?.last : nil
         let dispatched = registry.withLock { registry in
             if let last, registry.count == 0 { registry.dispatched = max(registry.dispatched, last) }
-            registry.connections[identity.rawId, default: [:]][id] = connection
+            registry.connections[connection.identity.rawId, default: [:]][connection.id] = connection
             registry.count += 1
             return registry.dispatched
         }
         store.commits.notify()
         ParleyMetrics.recordRealtimeConnections(openConnectionCount)
-        return (connection, dispatched)
+        return dispatched
     }
 
     func remove(_ connection: RealtimeConnection) {
@@ -215,12 +214,13 @@ final class RealtimeGateway: Service, Sendable {
         return .replay(after: position, upTo: dispatched)
     }
 
-    /// Sends the events in `(after, upTo]` that `connection` is in the audience of, in order.
+    /// Sends the events in `(after, upTo]` that `connection` is in the audience of, in order,
+    /// a page at a time.
     func replay(
         to connection: RealtimeConnection,
         after: Int64,
         upTo: Int64,
-        send: (RealtimeFrame) async throws -> Void
+        send: ([RealtimeFrame]) async throws -> Void
     ) async throws {
         guard connection.identity.hearsChat else { return }
         var cursor = after
@@ -229,9 +229,7 @@ final class RealtimeGateway: Service, Sendable {
             guard let last = page.last?.position else { return }
             cursor = last
             let mine = page.filter { $0.position <= upTo && $0.event.chat?.audience.contains(connection.identity.rawId) == true }
-            for delivery in try await renderer.render(mine) {
-                if let delivery { try await send(delivery.frame) }
-            }
+            try await send(try await renderer.render(mine).compactMap { $0?.frame })
         }
     }
 

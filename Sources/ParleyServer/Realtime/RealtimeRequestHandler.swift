@@ -1,5 +1,4 @@
 import Foundation
-import HummingbirdWebSocket
 import ParleyAPI
 import ParleyCore
 
@@ -11,11 +10,10 @@ struct RealtimeRequestHandler {
     let session: CallSession?
     let connection: RealtimeConnection
 
-    func handle(_ message: WebSocketMessage) async {
-        guard case .text(let text) = message else {
+    func handle(_ message: RealtimeClientMessage) async {
+        guard case .text(let data) = message else {
             return refuse(requestId: "", status: 400, code: "BadRequest", "Requests are JSON text frames.")
         }
-        let data = Data(text.utf8)
         let frame: RealtimeClientFrame
         do {
             frame = try ParleyJSON.decoder().decode(RealtimeClientFrame.self, from: data)
