@@ -100,9 +100,6 @@ final class RealtimeConnection: Sendable {
         if schedule { scheduleDrain() }
     }
 
-    /// Why the connection must close, if it must.
-    var pendingClose: RealtimeCloseCode? { state.withLock { $0.closeCode } }
-
     /// What the handler's drain takes: the frames to write, or the close to send.
     enum Drained {
         case frames([RealtimeFrame])
@@ -137,9 +134,8 @@ final class RealtimeConnection: Sendable {
         writer.eventLoop.execute { [writer] in writer.value.goLive(after: position) }
     }
 
-    /// Has the handler drain the outbox (after the channel became writable again, or the
-    /// connection went live).
-    func scheduleDrain() {
+    /// Has the handler drain the outbox on its event loop.
+    private func scheduleDrain() {
         writer.eventLoop.execute { [writer] in writer.value.drain() }
     }
 
