@@ -29,7 +29,7 @@ public func buildApplication(
     // request (see FirstRequestDeadlineHandler).
     let server = HTTPServerBuilder { responder in
         let upgrading = FirstRequestDeadlineChannel(
-            base: RealtimeUpgradeChannel(responder: responder, realtime: realtime, http1: http1, maxFrameSize: RealtimeProtocol.maxClientFrameBytes),
+            base: RealtimeUpgradeChannel(responder: responder, realtime: realtime, http1: http1),
             deadline: firstRequestDeadline
         )
         guard let tlsConfiguration else { return upgrading }

@@ -36,14 +36,13 @@ struct RealtimeUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     let responder: HTTPChannelHandler.Responder
     let realtime: RealtimeController
     let http1: HTTP1Channel.Configuration
-    /// The largest frame a client may send.
-    let maxFrameSize: Int
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let admission = NIOLockedValueBox<Result<RealtimeAuthenticator.Admission, ParleyError>?>(nil)
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
-                maxFrameSize: maxFrameSize,
+                // No frame may be larger than the largest message.
+                maxFrameSize: realtime.handlerConfiguration.maxMessageBytes,
                 shouldUpgrade: { channel, head in
                     // Only the real-time endpoint upgrades, and only an admitted caller.
                     guard RealtimeController.isEndpoint(head.uri) else {
