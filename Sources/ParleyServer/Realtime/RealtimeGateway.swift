@@ -53,17 +53,15 @@ final class RealtimeGateway: Service, Sendable {
 
     // MARK: Service
 
+    /// Connections are closed at shutdown by their channel handlers (1001), which the HTTP
+    /// server asks to quiesce; the gateway only stops tailing.
     func run() async throws {
         let commits = store.commits.subscribe()
         let typing = ephemeral.subscribe()
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await self.tail(commits) }
-                group.addTask { await self.forward(typing) }
-                group.addTask { try await self.housekeeping() }
-            }
-        } onGracefulShutdown: {
-            self.closeAll(.goingAway)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await self.tail(commits) }
+            group.addTask { await self.forward(typing) }
+            group.addTask { try await self.housekeeping() }
         }
     }
 
