@@ -16,7 +16,7 @@ struct RealtimeFrame: Sendable {
     private let tail: StaticString
     /// The position of a durable event; nil for ephemeral events and control frames.
     let position: Int64?
-    /// A frame for one connection, encoded by that connection's writer when it is sent.
+    /// A frame for one connection, encoded when the connection's channel handler writes it.
     private let unencoded: RealtimeServerFrame?
 
     /// An event frame.
@@ -45,9 +45,9 @@ struct RealtimeFrame: Sendable {
         self.unencoded = nil
     }
 
-    /// A frame for one connection (calling), encoded when the connection's writer sends it:
-    /// call signalling hands frames over under its lock, which must stay short, and the writers
-    /// of many connections encode in parallel.
+    /// A frame for one connection (calling), encoded when the connection's channel handler
+    /// writes it, on its event loop: call signalling hands frames over under its lock, which
+    /// must stay short, and the event loops encode for their connections in parallel.
     init(deferring frame: RealtimeServerFrame) {
         self.head = []
         self.perRecipient = false
