@@ -87,14 +87,6 @@ final class FrameSink: CallFrameSink {
     }
 
     func latest(_ callId: String) -> CallSnapshot? {
-        frames.withLock { frames in
-            frames.compactMap { frame -> CallSnapshot? in
-                switch frame {
-                case .call(let snapshot) where snapshot.id == callId: snapshot
-                case .reply(let reply) where reply.call?.id == callId: reply.call
-                default: nil
-                }
-            }.max { $0.version < $1.version }
-        }
+        frames.withLock { $0.compactMap(\.callSnapshot).filter { $0.id == callId }.max { $0.version < $1.version } }
     }
 }

@@ -127,6 +127,15 @@ public enum RealtimeServerFrame: Sendable, Equatable {
     case call(CallSnapshot)
     /// Media negotiation from another participant.
     case signal(CallSignal)
+
+    /// The state of a call this frame shows: a `call` frame's, or the call a reply returns.
+    public var callSnapshot: CallSnapshot? {
+        switch self {
+        case .call(let snapshot): snapshot
+        case .reply(let reply): reply.call
+        default: nil
+        }
+    }
 }
 
 extension RealtimeServerFrame: Codable {

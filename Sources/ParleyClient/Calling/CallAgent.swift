@@ -185,18 +185,15 @@ extension CallAgent: CallingConnectionDelegate {
     }
 
     func connectionReceived(_ frame: RealtimeServerFrame) {
+        if let snapshot = frame.callSnapshot { apply(snapshot) }
         switch frame {
-        case .call(let snapshot):
-            apply(snapshot)
-        case .reply(let reply):
-            if let snapshot = reply.call { apply(snapshot) }
         case .incomingCall(let info):
             ring(info)
         case .incomingCallEnded(let ended):
             state.withLock { $0.ringing.removeValue(forKey: ended.id) }?.end(ended.callEndReason)
         case .signal(let signal):
             negotiator?.received(signal)
-        case .hello, .event, .caughtUp, .resyncRequired:
+        case .call, .reply, .hello, .event, .caughtUp, .resyncRequired:
             break
         }
     }

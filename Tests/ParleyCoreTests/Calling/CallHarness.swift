@@ -114,13 +114,7 @@ final class TestEndpoint: Sendable {
 
     /// The newest snapshot of the call this endpoint was sent (replies included).
     func view(_ callId: String) -> CallSnapshot? {
-        frames.compactMap { frame -> CallSnapshot? in
-            switch frame {
-            case .call(let snapshot) where snapshot.id == callId: snapshot
-            case .reply(let reply) where reply.call?.id == callId: reply.call
-            default: nil
-            }
-        }.max { $0.version < $1.version }
+        frames.compactMap(\.callSnapshot).filter { $0.id == callId }.max { $0.version < $1.version }
     }
 
     /// The states of the call this endpoint went through, in order, without repeats.
