@@ -708,13 +708,13 @@ public final class CallService: Sendable {
         }
     }
 
-    /// Whether the resource's recording is running.
-    public func isResourceRecordingActive(_ recordingId: String, resource: UUID) throws -> Bool {
+    /// Checks that the resource's recording is running: a recording that stopped (or whose
+    /// call ended) is not found.
+    public func checkResourceRecording(_ recordingId: String, resource: UUID) throws {
         try book.withLock { book in
             guard let callId = book.recordings[recordingId], book.calls[callId]?.resourceId == resource else {
                 throw ParleyError(.notFound, wireCode: "RecordingNotFound", "There is no active recording \(recordingId).")
             }
-            return true
         }
     }
 

@@ -46,7 +46,7 @@ struct CallRecordingController {
 
     @Sendable func state(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let recordingId = try WireIO.pathParameter("recordingId", in: context)
-        _ = try calls.isResourceRecordingActive(recordingId, resource: try context.requireResource().immutableId)
+        try calls.checkResourceRecording(recordingId, resource: try context.requireResource().immutableId)
         return try WireIO.json(CallRecordingStateResponse(recordingId: recordingId, recordingState: "active"))
     }
 

@@ -219,6 +219,6 @@ import Testing
         #expect(throws: ParleyError.self) { try harness.calls.startResourceRecording(of: appCall, resource: UUID()) }
         let recordingId = try harness.calls.startResourceRecording(of: appCall, resource: resource)
         #expect(bob.view(appCall)?.isRecordingActive == true)
-        #expect(try harness.calls.isResourceRecordingActive(recordingId, resource: resource))
+        #expect(throws: Never.self) { try harness.calls.checkResourceRecording(recordingId, resource: resource) }
     }
 }
