@@ -6,13 +6,11 @@ import ParleyCore
 extension SQLiteParleyStore {
     // MARK: Calls
 
-    public func saveCalls(_ changes: [(record: CallRecord, events: [DomainEvent])]) async throws {
-        guard !changes.isEmpty else { return }
+    public func saveCalls(_ records: [CallRecord], events: [DomainEvent]) async throws {
+        guard !records.isEmpty || !events.isEmpty else { return }
         try await writer.write { db in
-            for change in changes {
-                try Self.save(change.record, db)
-                for event in change.events { try Self.append(event, to: db) }
-            }
+            for record in records { try Self.save(record, db) }
+            for event in events { try Self.append(event, to: db) }
         }
     }
 

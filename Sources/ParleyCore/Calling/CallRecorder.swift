@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Writes call records behind the calls: signalling never waits for the disk, and records are
-/// saved in the order the changes happened, many to a transaction when they pile up.
+/// Writes call records behind the calls: signalling never waits for the disk; changes that pile
+/// up are saved in one transaction, each call's record once, with every event in order.
 final class CallRecorder: Sendable {
     struct Change: Sendable {
         var record: CallRecord
@@ -44,8 +44,20 @@ final class CallRecorder: Sendable {
             return pending
         }
         guard !batch.isEmpty else { return }
+        // A call that changed several times since the last flush (rang, then connected) is
+        // written once, as it is now; every event is kept, in order.
+        var records: [CallRecord] = []
+        var index: [String: Int] = [:]
+        for change in batch {
+            if let existing = index[change.record.id] {
+                records[existing] = change.record
+            } else {
+                index[change.record.id] = records.count
+                records.append(change.record)
+            }
+        }
         do {
-            try await store.saveCalls(batch.map { ($0.record, $0.events) })
+            try await store.saveCalls(records, events: batch.flatMap(\.events))
         } catch {
             logger.error("Saving \(batch.count) call record changes failed: \(error)")
         }
