@@ -193,7 +193,7 @@ extension SQLiteParleyStore {
                     arguments: [threadId, rawId]
                 )
             else { return false }
-            let removed = try Self.participant(from: row)
+            let removed = Self.participant(from: row)
             try db.execute(cached: "DELETE FROM chat_participants WHERE thread_id = ? AND raw_id = ?", arguments: [threadId, rawId])
             try db.execute(cached: "DELETE FROM chat_read_receipts WHERE thread_id = ? AND sender = ?", arguments: [threadId, rawId])
             let message = ChatMessageDraft(
