@@ -26,14 +26,22 @@ public struct OrgSignInService: Sendable {
 
     /// The tenant named by id or domain, as an authority path segment does.
     public func tenant(named name: String) async throws -> Tenant {
-        if let id = UUID(uuidString: name), let tenant = try await store.tenant(id: id) { return tenant }
-        if let tenant = try await store.tenants().first(where: { $0.domain == name.lowercased() }) { return tenant }
+        if let tenant = try await store.tenant(named: name) { return tenant }
         throw OAuthError.invalidRequest("AADSTS90002: Tenant '\(name)' not found.")
     }
 
-    /// The password grant (resource owner password credentials).
-    public func signIn(tenant: Tenant, clientId: String, username: String, password: String, issuer: String) async throws -> OrgTokens {
+    /// The password grant (resource owner password credentials): people get Microsoft Graph
+    /// tokens; `scope` must name Graph (or no API).
+    public func signIn(
+        tenant: Tenant,
+        clientId: String,
+        username: String,
+        password: String,
+        scope: String?,
+        issuer: String
+    ) async throws -> OrgTokens {
         let (app, _) = try await registeredApp(clientId, in: tenant)
+        _ = try OrgTokenRequestScope.parse(scope, grant: .password, tenant: tenant)
         let invalid = OAuthError.invalidGrant("AADSTS50126: Error validating credentials due to invalid username or password.")
         guard let user = try await store.orgUser(userPrincipalName: username.lowercased()), user.tenantId == tenant.id,
             let hash = try await store.passwordHash(of: user.id), PasswordHasher.verify(password, against: hash)
@@ -44,7 +52,7 @@ public struct OrgSignInService: Sendable {
         let tid = tenant.id.uuidString.lowercased()
         let oid = user.id.uuidString.lowercased()
         let access = OrgAccessTokenClaims(
-            aud: OrgTokenAuthority.graphAudience,
+            aud: OrgTokenAudience.graph.identifier,
             iss: issuer,
             iat: iat,
             nbf: iat,
@@ -86,16 +94,19 @@ public struct OrgSignInService: Sendable {
         )
     }
 
-    /// The client-credentials grant.
-    public func signIn(tenant: Tenant, clientId: String, clientSecret: String, issuer: String) async throws -> OrgTokens {
+    /// The client-credentials grant: an app token for the one API `scope` names
+    /// (`<API>/.default`): Microsoft Graph (with the app's Graph roles) or Azure Communication
+    /// Services (whose access is decided by role assignments on each resource, not by the token).
+    public func signIn(tenant: Tenant, clientId: String, clientSecret: String, scope: String?, issuer: String) async throws -> OrgTokens {
         let (app, secretHash) = try await registeredApp(clientId, in: tenant)
         guard Self.secretHash(clientSecret) == secretHash else {
             throw OAuthError.invalidClient("AADSTS7000215: Invalid client secret provided.")
         }
+        let requested = try OrgTokenRequestScope.parse(scope, grant: .clientCredentials, tenant: tenant)
         let iat = Int(clock.now().timeIntervalSince1970)
         let appId = app.appId.uuidString.lowercased()
         let access = OrgAccessTokenClaims(
-            aud: OrgTokenAuthority.graphAudience,
+            aud: requested.audience.identifier,
             iss: issuer,
             iat: iat,
             nbf: iat,
@@ -109,7 +120,7 @@ public struct OrgSignInService: Sendable {
             ver: "2.0",
             uti: ids.uuid().uuidString.lowercased(),
             scp: nil,
-            roles: Self.appRoles,
+            roles: requested.audience == .graph ? Self.appRoles : nil,
             upn: nil,
             preferred_username: nil,
             name: app.displayName
@@ -117,7 +128,7 @@ public struct OrgSignInService: Sendable {
         return OrgTokens(
             accessToken: try await tokens.sign(access),
             idToken: nil,
-            scope: "\(OrgTokenAuthority.graphAudience)/.default",
+            scope: requested.requested,
             expiresIn: Int(Self.tokenLifetime),
             subject: appId,
             tenantId: tenant.id.uuidString.lowercased()
@@ -129,7 +140,7 @@ public struct OrgSignInService: Sendable {
     public func authenticate(accessToken: String) async throws -> OrgPrincipal {
         let claims = try await tokens.verifiedAccessClaims(of: accessToken)
         let invalid = ParleyError(.unauthenticated, wireCode: "InvalidAuthenticationToken", "Access token is invalid or has expired.")
-        guard claims.aud == OrgTokenAuthority.graphAudience, TimeInterval(claims.exp) > clock.now().timeIntervalSince1970,
+        guard OrgTokenAudience.graph.matches(claims.aud), TimeInterval(claims.exp) > clock.now().timeIntervalSince1970,
             let tenantId = UUID(uuidString: claims.tid), let oid = UUID(uuidString: claims.oid)
         else { throw invalid }
         switch claims.idtyp {
@@ -256,6 +267,10 @@ public struct OAuthError: Error, Sendable, Equatable {
     public static func invalidClient(_ description: String) -> OAuthError { .init(error: "invalid_client", description: description, status: 401) }
     public static func unauthorizedClient(_ description: String) -> OAuthError {
         .init(error: "unauthorized_client", description: description, status: 400)
+    }
+    public static func invalidScope(_ description: String) -> OAuthError { .init(error: "invalid_scope", description: description, status: 400) }
+    public static func invalidResource(_ description: String) -> OAuthError {
+        .init(error: "invalid_resource", description: description, status: 400)
     }
     public static func unsupportedGrantType(_ description: String) -> OAuthError {
         .init(error: "unsupported_grant_type", description: description, status: 400)

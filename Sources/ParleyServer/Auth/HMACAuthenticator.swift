@@ -1,8 +1,8 @@
 import Foundation
 import ParleyCore
 
-/// Verifies HMAC-signed requests and says which resource signed them: requests name no resource,
-/// the key that verifies the signature does.
+/// Verifies HMAC-signed requests and says which of the candidate resources signed them: at the
+/// shared endpoint requests name no resource, the key that verifies the signature does.
 struct HMACAuthenticator: Sendable {
     /// The parts of a request the signature covers, as received.
     struct SignedRequest {
@@ -22,7 +22,10 @@ struct HMACAuthenticator: Sendable {
 
     func authenticate(_ request: SignedRequest, against resources: [CommunicationResource]) throws(ParleyError) -> CommunicationResource {
         guard let authorization = request.header("authorization") else {
-            throw Self.denied("The request has no Authorization header; sign it with the resource's access key (HMAC-SHA256).")
+            throw Self.denied(
+                "The request has no Authorization header; sign it with the resource's access key (HMAC-SHA256) "
+                    + "or send a Microsoft Entra ID token (Bearer)."
+            )
         }
         let (signedHeaders, signature) = try Self.parse(authorization)
         let dateValue = request.header("x-ms-date") ?? request.header("date")
@@ -58,7 +61,7 @@ struct HMACAuthenticator: Sendable {
     private static func parse(_ authorization: String) throws(ParleyError) -> (headers: [String], signature: String) {
         let scheme = "HMAC-SHA256 "
         guard authorization.hasPrefix(scheme) else {
-            throw denied("The Authorization header is not an HMAC-SHA256 signature.")
+            throw denied("The Authorization header is neither an HMAC-SHA256 signature nor a Bearer token.")
         }
         var headers: [String]?
         var signature: String?

@@ -2,7 +2,7 @@ import Hummingbird
 import ParleyAPI
 import ParleyCore
 
-/// The recording operations of Call Automation, HMAC-authenticated: the resource starts and
+/// The recording operations of Call Automation, HMAC- or Entra-authenticated: the resource starts and
 /// stops recording its calls, and every participant is told (P1). Refused for 1:1 interop
 /// calls under the `faithful` profile (K3).
 struct CallRecordingController {
@@ -40,19 +40,19 @@ struct CallRecordingController {
                 target: "callLocator"
             )
         }
-        let recordingId = try calls.startResourceRecording(of: serverCallId, resource: try context.requireResource().immutableId)
+        let recordingId = try calls.startResourceRecording(of: serverCallId, resource: try context.requireResourceCaller().authorize(.manageCallRecording).immutableId)
         return try WireIO.json(CallRecordingStateResponse(recordingId: recordingId, recordingState: "active"))
     }
 
     @Sendable func state(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let recordingId = try WireIO.pathParameter("recordingId", in: context)
-        try calls.checkResourceRecording(recordingId, resource: try context.requireResource().immutableId)
+        try calls.checkResourceRecording(recordingId, resource: try context.requireResourceCaller().authorize(.manageCallRecording).immutableId)
         return try WireIO.json(CallRecordingStateResponse(recordingId: recordingId, recordingState: "active"))
     }
 
     @Sendable func stop(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let recordingId = try WireIO.pathParameter("recordingId", in: context)
-        try calls.stopResourceRecording(recordingId, resource: try context.requireResource().immutableId)
+        try calls.stopResourceRecording(recordingId, resource: try context.requireResourceCaller().authorize(.manageCallRecording).immutableId)
         return Response(status: .noContent)
     }
 }
