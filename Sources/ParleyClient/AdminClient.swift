@@ -61,7 +61,10 @@ public struct AdminClient: Sendable {
     }
 
     public func revokeRoleAssignment(_ id: String, of resource: String) async throws {
-        var request = TransportRequest(method: .DELETE, url: baseURL + "/admin/resources/\(Self.escape(resource))/role-assignments/\(Self.escape(id))")
+        var request = TransportRequest(
+            method: .DELETE,
+            url: baseURL + "/admin/resources/\(Self.escape(resource))/role-assignments/\(Self.escape(id))"
+        )
         request.headers.add(name: "Authorization", value: "Bearer \(adminKey)")
         _ = try await transport.send(request)
     }

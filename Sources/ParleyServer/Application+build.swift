@@ -73,9 +73,16 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
         resources: environment.resources,
         maxBodyBytes: configuration.maxBodyBytes
     )
-    let identity = IdentityController(identities: environment.identities, exchange: environment.teamsTokenExchange, maxBodyBytes: configuration.maxBodyBytes)
+    let identity = IdentityController(
+        identities: environment.identities,
+        exchange: environment.teamsTokenExchange,
+        maxBodyBytes: configuration.maxBodyBytes
+    )
     ResourceEndpoints.mount(on: router, apiVersions: IdentityController.apiVersions, authentication: authentication, identity.addRoutes)
-    let relay = NetworkTraversalController(relay: RelayService(issuer: environment.relay, store: environment.store), maxBodyBytes: configuration.maxBodyBytes)
+    let relay = NetworkTraversalController(
+        relay: RelayService(issuer: environment.relay, store: environment.store),
+        maxBodyBytes: configuration.maxBodyBytes
+    )
     ResourceEndpoints.mount(on: router, apiVersions: NetworkTraversalController.apiVersions, authentication: authentication, relay.addRoutes)
     let recording = CallRecordingController(calls: environment.calls, maxBodyBytes: configuration.maxBodyBytes)
     ResourceEndpoints.mount(on: router, apiVersions: CallRecordingController.apiVersions, authentication: authentication, recording.addRoutes)
@@ -92,8 +99,13 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
 
     let admin = router.group("admin").add(middleware: AdminKeyMiddleware(adminKey: environment.adminKey))
     AdminController(resources: environment.resources, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: admin)
-    RoleAssignmentsController(assignments: environment.roleAssignments, resources: environment.resources, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
-        .addRoutes(to: admin)
+    RoleAssignmentsController(
+        assignments: environment.roleAssignments,
+        resources: environment.resources,
+        endpoint: endpoint,
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    .addRoutes(to: admin)
     DirectoryAdminController(directory: environment.directory, signIn: environment.orgSignIn, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(to: admin)
 

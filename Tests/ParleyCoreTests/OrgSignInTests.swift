@@ -67,13 +67,25 @@ import Testing
     @Test func appsSignInWithTheirSecretOnly() async throws {
         let fixture = try await CoreFixture()
         let (tenant, _, app, secret) = try await contoso(fixture)
-        let tokens = try await fixture.orgSignIn.signIn(tenant: tenant, clientId: app.appId.uuidString, clientSecret: secret, scope: Self.graphDefault, issuer: Self.issuer)
+        let tokens = try await fixture.orgSignIn.signIn(
+            tenant: tenant,
+            clientId: app.appId.uuidString,
+            clientSecret: secret,
+            scope: Self.graphDefault,
+            issuer: Self.issuer
+        )
         #expect(tokens.idToken == nil)
         let principal = try await fixture.orgSignIn.authenticate(accessToken: tokens.accessToken)
         #expect(principal.user == nil)
         #expect(principal.permissions.contains("User.Read.All"))
         let error = await #expect(throws: OAuthError.self) {
-            try await fixture.orgSignIn.signIn(tenant: tenant, clientId: app.appId.uuidString, clientSecret: secret + "x", scope: Self.graphDefault, issuer: Self.issuer)
+            try await fixture.orgSignIn.signIn(
+                tenant: tenant,
+                clientId: app.appId.uuidString,
+                clientSecret: secret + "x",
+                scope: Self.graphDefault,
+                issuer: Self.issuer
+            )
         }
         #expect(error?.status == 401)
     }
@@ -89,7 +101,13 @@ import Testing
     func appTokensAreForTheOneApiTheScopeNames(scope: String, audience: String) async throws {
         let fixture = try await CoreFixture()
         let (tenant, _, app, secret) = try await contoso(fixture, password: false)
-        let tokens = try await fixture.orgSignIn.signIn(tenant: tenant, clientId: app.appId.uuidString, clientSecret: secret, scope: scope, issuer: Self.issuer)
+        let tokens = try await fixture.orgSignIn.signIn(
+            tenant: tenant,
+            clientId: app.appId.uuidString,
+            clientSecret: secret,
+            scope: scope,
+            issuer: Self.issuer
+        )
         #expect(tokens.scope == scope)  // as asked: MSAL caches the token under it
         let claims = try Self.claims(of: tokens.accessToken)
         #expect(claims["aud"] as? String == audience)
@@ -130,7 +148,13 @@ import Testing
                     issuer: Self.issuer
                 )
             } else {
-                _ = try await fixture.orgSignIn.signIn(tenant: tenant, clientId: app.appId.uuidString, clientSecret: secret, scope: scope, issuer: Self.issuer)
+                _ = try await fixture.orgSignIn.signIn(
+                    tenant: tenant,
+                    clientId: app.appId.uuidString,
+                    clientSecret: secret,
+                    scope: scope,
+                    issuer: Self.issuer
+                )
             }
         }
         #expect(refusal?.error == error)

@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"ttl": "long"}"#, "BadRequest", String?.none),
+        (#"{"ttl": "long"}"#, "BadRequest", "ttl"),  // a body of the wrong type names its field
         (#"{"ttl": 1.5}"#, "BadRequest", nil),
         (#"{"ttl": -1}"#, "ValidationError", "ttl"),
         (#"{"routeType": "closest"}"#, "ValidationError", "routeType"),

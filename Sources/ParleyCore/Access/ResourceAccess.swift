@@ -32,7 +32,8 @@ public struct ResourceAccess: Sendable {
         let app = "The application '\(appId.uuidString.lowercased())' of tenant '\(tenantId.uuidString.lowercased())'"
         let resource: CommunicationResource
         if let resourceName {
-            guard let named = try await store.resource(nameOrImmutableId: resourceName), assignments.contains(where: { $0.resourceId == named.immutableId })
+            guard let named = try await store.resource(nameOrImmutableId: resourceName),
+                assignments.contains(where: { $0.resourceId == named.immutableId })
             else {
                 throw Self.authorizationFailed("\(app) has no role assignment on resource '\(resourceName)'.")
             }
@@ -67,7 +68,10 @@ public struct ResourceAccess: Sendable {
         do {
             claims = try await tokens.verifiedAccessClaims(of: token)
         } catch {
-            throw Self.invalid("InvalidAuthenticationToken", "The access token is not a valid token of this server: its signature or format is wrong.")
+            throw Self.invalid(
+                "InvalidAuthenticationToken",
+                "The access token is not a valid token of this server: its signature or format is wrong."
+            )
         }
         guard OrgTokenAudience.communication.matches(claims.aud) else {
             throw Self.invalid(

@@ -8,7 +8,8 @@ public struct RoleAssignmentService: Sendable {
     private let clock: any WallClock
     private let ids: any IdentifierGenerator
 
-    public init(store: any ParleyStore, resources: ResourceService, clock: any WallClock, ids: any IdentifierGenerator = RandomIdentifierGenerator()) {
+    public init(store: any ParleyStore, resources: ResourceService, clock: any WallClock, ids: any IdentifierGenerator = RandomIdentifierGenerator())
+    {
         self.store = store
         self.resources = resources
         self.clock = clock
@@ -18,7 +19,12 @@ public struct RoleAssignmentService: Sendable {
     /// Gives app `appId` of `tenant` (id or domain) `role` (name or definition id) on the
     /// resource `resourceName`. Idempotent: the same grant again returns the stored assignment,
     /// changes nothing and commits no event.
-    public func grant(on resourceName: String, tenant: String, appId: String, role: String) async throws -> (
+    public func grant(
+        on resourceName: String,
+        tenant: String,
+        appId: String,
+        role: String
+    ) async throws -> (
         assignment: RoleAssignment, created: Bool
     ) {
         guard let role = ResourceRole(named: role) else {

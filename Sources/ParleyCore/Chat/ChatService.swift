@@ -212,7 +212,12 @@ public struct ChatService: Sendable {
     /// The canonical raw id a remove request names (participants are stored canonical), or a 400
     /// for an identifier no participant of this thread could have.
     static func removableRawId(_ rawId: String, in thread: ChatThread) throws(ParleyError) -> String {
-        let invalid = ParleyError(.badRequest, wireCode: "InvalidIdentifier", "Identifier format is invalid (\(rawId)).", target: "communicationIdentifier")
+        let invalid = ParleyError(
+            .badRequest,
+            wireCode: "InvalidIdentifier",
+            "Identifier format is invalid (\(rawId)).",
+            target: "communicationIdentifier"
+        )
         switch CommunicationIdentifierKind(rawId: rawId) {
         case .communicationUser:
             let resource: UUID

@@ -40,7 +40,10 @@ struct CallRecordingController {
                 target: "callLocator"
             )
         }
-        let recordingId = try calls.startResourceRecording(of: serverCallId, resource: try context.requireResourceCaller().authorize(.manageCallRecording).immutableId)
+        let recordingId = try calls.startResourceRecording(
+            of: serverCallId,
+            resource: try context.requireResourceCaller().authorize(.manageCallRecording).immutableId
+        )
         return try WireIO.json(CallRecordingStateResponse(recordingId: recordingId, recordingState: "active"))
     }
 

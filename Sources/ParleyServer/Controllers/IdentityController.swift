@@ -27,7 +27,12 @@ struct IdentityController {
         guard let body = try await WireIO.decode(TeamsUserExchangeTokenRequest.self, from: &request, limit: maxBodyBytes) else {
             throw ParleyError(.validation, "The body needs token, appId and userId.", target: "token")
         }
-        let token = try await exchange.exchange(in: try context.requireResourceCaller().authorize(.manageIdentities), orgToken: body.token, appId: body.appId, userId: body.userId)
+        let token = try await exchange.exchange(
+            in: try context.requireResourceCaller().authorize(.manageIdentities),
+            orgToken: body.token,
+            appId: body.appId,
+            userId: body.userId
+        )
         return try WireIO.json(Self.wire(token))
     }
 
@@ -64,7 +69,10 @@ struct IdentityController {
 
     /// `DELETE /identities/{id}` → 204
     @Sendable func delete(_ request: Request, context: ParleyRequestContext) async throws -> Response {
-        try await identities.deleteUser(try WireIO.pathParameter("id", in: context), in: try context.requireResourceCaller().authorize(.manageIdentities))
+        try await identities.deleteUser(
+            try WireIO.pathParameter("id", in: context),
+            in: try context.requireResourceCaller().authorize(.manageIdentities)
+        )
         return WireIO.empty(.noContent)
     }
 
