@@ -287,7 +287,7 @@ import Testing
             #expect(try await fixture.chat.removeParticipant(rawId, from: thread.id, by: alice.chatCaller) == false)
         }
         // Someone removed already.
-        try await fixture.chat.addParticipants([ChatParticipant(rawId: bob.user.rawId)], to: thread.id, by: alice.chatCaller)
+        _ = try await fixture.chat.addParticipants([ChatParticipant(rawId: bob.user.rawId)], to: thread.id, by: alice.chatCaller)
         #expect(try await fixture.chat.removeParticipant(bob.user.rawId, from: thread.id, by: alice.chatCaller))
         let afterRemoval = try await fixture.store.eventLogBounds()?.last ?? 0
         let removedMessages = try await fixture.allMessages(in: thread.id, for: alice.chatCaller)
