@@ -219,6 +219,27 @@ import Testing
         try await fixture.application().test(.router) { client in
             let own = try await client.signed(.post, "/resources/default/identities?\(Self.identity)", fixture: fixture)
             #expect(own.status == .created)
+            // The SDKs sign their endpoint without the scheme as the host: here with its path.
+            func headers(_ target: String, host: String) -> HTTPFields {
+                var headers: HTTPFields = [.contentType: "application/json"]
+                let signed = TestSigner.headers(
+                    method: "POST",
+                    target: target,
+                    host: host,
+                    body: Data(),
+                    key: fixture.resource.primaryKey,
+                    date: fixture.clock.now()
+                )
+                for (name, value) in signed { headers[HTTPField.Name(name)!] = value }
+                return headers
+            }
+            for host in ["localhost/resources/default/", "localhost/resources/default"] {
+                let target = "/resources/default/identities?\(Self.identity)"
+                #expect(try await client.execute(uri: target, method: .post, headers: headers(target, host: host)).status == .created, "\(host)")
+                // That host is good only where the path is the resource's endpoint.
+                let root = "/identities?\(Self.identity)"
+                #expect(try await client.execute(uri: root, method: .post, headers: headers(root, host: host)).status == .unauthorized)
+            }
             let theirs = try await client.signed(.post, "/resources/other/identities?\(Self.identity)", fixture: fixture, key: other.secondaryKey)
             #expect(theirs.status == .created)
             #expect(try theirs.decode(CommunicationIdentityAccessTokenResult.self).identity.id.hasPrefix("8:acs:\(other.immutableIdString)_"))

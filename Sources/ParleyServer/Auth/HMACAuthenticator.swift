@@ -11,6 +11,9 @@ struct HMACAuthenticator: Sendable {
         var target: String
         /// The `Host` header (HTTP/1) or `:authority`.
         var authority: String
+        /// The path of the endpoint the request came to, when it is not the root
+        /// (`/resources/<name>`): the SDKs sign it as part of the host.
+        var endpointPath: String? = nil
         var header: @Sendable (String) -> String?
         var body: Data
     }
@@ -40,7 +43,7 @@ struct HMACAuthenticator: Sendable {
             throw Self.denied("The x-ms-content-sha256 header does not match the request body.")
         }
 
-        for host in hostVariants(request.authority) {
+        for host in hostVariants(request.authority, endpointPath: request.endpointPath) {
             let values = signedHeaders.map { name -> String in
                 name == "host" ? host : (request.header(name) ?? "")
             }
@@ -81,18 +84,20 @@ struct HMACAuthenticator: Sendable {
         return (headers, signature)
     }
 
-    /// Hosts the client may have signed: the Host header, with a trailing slash (the SDK quirk
-    /// of an explicit endpoint ending in `/`), with the default port added or removed, and any
-    /// configured public host.
-    func hostVariants(_ authority: String) -> [String] {
-        var hosts = [authority, authority + "/"]
+    /// Hosts the client may have signed: the Host header, with the default port added or
+    /// removed, and any configured public host; each as is and with a trailing slash (the SDK
+    /// quirk of an explicit endpoint ending in `/`). The SDKs sign the endpoint without its
+    /// scheme as the host, so at a resource's own endpoint also each followed by its path.
+    func hostVariants(_ authority: String, endpointPath: String? = nil) -> [String] {
+        var hosts = [authority]
         if authority.hasSuffix(":443") {
             hosts.append(String(authority.dropLast(4)))
         } else if !authority.contains(":") || authority.hasSuffix("]") {
             hosts.append(authority + ":443")
         }
-        hosts += publicHosts.flatMap { [$0, $0 + "/"] }
-        return hosts
+        hosts += publicHosts
+        let suffixes = ["", "/"] + (endpointPath.map { [$0, $0 + "/"] } ?? [])
+        return hosts.flatMap { host in suffixes.map { host + $0 } }
     }
 
     /// The raw target first; the percent-decoded one as a fallback (reference §1.2).

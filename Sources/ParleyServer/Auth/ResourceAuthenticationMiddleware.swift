@@ -31,10 +31,12 @@ struct ResourceAuthenticationMiddleware: RouterMiddleware {
         } else {
             let body = try await WireIO.body(of: &request, limit: maxBodyBytes)
             let headers = request.headers
+            let target = request.head.path ?? "/"
             let signed = HMACAuthenticator.SignedRequest(
                 method: request.method.rawValue,
-                target: request.head.path ?? "/",
+                target: target,
                 authority: request.head.authority ?? "",
+                endpointPath: resourceName == nil ? nil : Self.endpointPath(of: target),
                 header: { name in HTTPField.Name(name).flatMap { headers[$0] } },
                 body: body
             )
@@ -48,6 +50,13 @@ struct ResourceAuthenticationMiddleware: RouterMiddleware {
             context.resourceCaller = ResourceCaller(resource: resource, credential: .accessKey)
         }
         return try await next(request, context)
+    }
+
+    /// `/resources/<name>` as the request target spells it (`/resources/<name>/identities?…`).
+    static func endpointPath(of target: String) -> String? {
+        let parts = target.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].isEmpty, parts[1] == "resources" else { return nil }
+        return "/resources/" + parts[2].prefix { $0 != "/" && $0 != "?" }
     }
 
     /// The token of `Authorization: Bearer <token>` (the scheme in any case), or nil.
