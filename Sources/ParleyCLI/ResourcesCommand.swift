@@ -130,7 +130,7 @@ struct ResourcesCommand: AsyncParsableCommand {
                     assignment.appId == app.lowercased() && role.map { assignment.role.lowercased() == $0.lowercased() } != false
                 }
                 guard !matching.isEmpty else {
-                    throw ValidationError("App \(app) has no\(role.map { " '\($0)'" } ?? "") role assignment on resource '\(resource)'.")
+                    throw CommandFailure("App \(app) has no\(role.map { " '\($0)'" } ?? "") role assignment on resource '\(resource)'.")
                 }
                 for assignment in matching {
                     try await client.revokeRoleAssignment(assignment.id, of: resource)
@@ -152,6 +152,12 @@ struct ResourcesCommand: AsyncParsableCommand {
             try await server.withClient { client in try printJSON(await client.regenerateKey(key, of: name)) }
         }
     }
+}
+
+/// A command that could not do what was asked (exit status 1, the message on stderr, no usage).
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Prints a wire value as indented JSON.
