@@ -130,6 +130,8 @@ import Testing
         ("client_credentials", "https://graph.microsoft.com/.default https://communication.azure.com//.default", "invalid_scope", "AADSTS28000"),
         ("client_credentials", "", "invalid_request", "AADSTS900144"),
         ("password", "https://communication.azure.com//.default", "invalid_scope", "AADSTS70011"),
+        ("client_credentials", "https://auth.msft.communication.azure.com/.default", "invalid_scope", "AADSTS70011"),
+        ("password", "https://auth.msft.communication.azure.com/Teams.ManageEverything", "invalid_scope", "AADSTS65005"),
         ("password", "https://vault.azure.net/user_impersonation", "invalid_resource", "AADSTS500011"),
         ("password", " ", "invalid_request", "AADSTS900144"),
     ])
@@ -160,6 +162,34 @@ import Testing
         #expect(refusal?.error == error)
         #expect(refusal?.status == 400)
         #expect(refusal?.description.hasPrefix(code) == true)
+    }
+
+    @Test(arguments: [
+        (
+            "https://auth.msft.communication.azure.com/Teams.ManageCalls https://auth.msft.communication.azure.com/Teams.ManageChats offline_access",
+            ["Teams.ManageCalls", "Teams.ManageChats"]
+        ),
+        ("https://auth.msft.communication.azure.com/Teams.ManageCalls", ["Teams.ManageCalls"]),
+        ("https://auth.msft.communication.azure.com/.default", ["Teams.ManageCalls", "Teams.ManageChats"]),
+    ])
+    func peopleGetTeamsTokensForTheExchangeWithThePermissionsAsked(scope: String, permissions: [String]) async throws {
+        let fixture = try await CoreFixture()
+        let (tenant, adele, app, _) = try await contoso(fixture)
+        let tokens = try await fixture.orgSignIn.signIn(
+            tenant: tenant,
+            clientId: app.appId.uuidString,
+            username: adele.userPrincipalName,
+            password: "correct horse",
+            scope: scope,
+            issuer: Self.issuer
+        )
+        let claims = try Self.claims(of: tokens.accessToken)
+        #expect(claims["aud"] as? String == "https://auth.msft.communication.azure.com")
+        #expect(claims["scp"] as? String == permissions.joined(separator: " "))
+        #expect(tokens.scope == permissions.joined(separator: " "))
+        // Not a Graph token: the organization API refuses it.
+        await #expect(throws: ParleyError.self) { try await fixture.orgSignIn.authenticate(accessToken: tokens.accessToken) }
+        #expect(try await fixture.orgSignIn.authenticate(accessToken: tokens.accessToken, for: [.teams]).user == adele)
     }
 
     /// The payload of a JWT, unverified.
@@ -210,7 +240,16 @@ import Testing
             password: "correct horse"
         )
         let (app, _) = try await fixture.orgSignIn.registerApp(in: tenant.id, displayName: "Portal")
+        // As the ACS quickstart signs Teams users in; Parley's own Graph tokens are exchanged too.
         let org = try await fixture.orgSignIn.signIn(
+            tenant: tenant,
+            clientId: app.appId.uuidString,
+            username: "adele@contoso.com",
+            password: "correct horse",
+            scope: "https://auth.msft.communication.azure.com/Teams.ManageCalls https://auth.msft.communication.azure.com/Teams.ManageChats",
+            issuer: "x"
+        )
+        let graph = try await fixture.orgSignIn.signIn(
             tenant: tenant,
             clientId: app.appId.uuidString,
             username: "adele@contoso.com",
@@ -236,6 +275,36 @@ import Testing
         #expect(caller.user.resourceId == fixture.resource.immutableId)
         #expect(caller.scopes == [.voip])
         #expect(token.expiresOn == fixture.clock.now().addingTimeInterval(OrgSignInService.tokenLifetime))
+
+        let fromGraph = try await exchange.exchange(
+            in: fixture.resource,
+            orgToken: graph.accessToken,
+            appId: app.appId.uuidString,
+            userId: adele.id.uuidString
+        )
+        #expect(try await fixture.identities.authenticate(accessToken: fromGraph.token).user.rawId == adele.rawId)
+        // An app's token (for any API) is nobody's to exchange.
+        let (_, secret) = try await fixture.orgSignIn.registerApp(in: tenant.id, displayName: "Back end")
+        let apps = try await fixture.orgSignIn.apps(in: tenant.id)
+        let backEnd = try #require(apps.first { $0.displayName == "Back end" })
+        for scope in ["https://graph.microsoft.com/.default", "https://communication.azure.com//.default"] {
+            let appToken = try await fixture.orgSignIn.signIn(
+                tenant: tenant,
+                clientId: backEnd.appId.uuidString,
+                clientSecret: secret,
+                scope: scope,
+                issuer: "x"
+            )
+            let refused = await #expect(throws: ParleyError.self) {
+                try await exchange.exchange(
+                    in: fixture.resource,
+                    orgToken: appToken.accessToken,
+                    appId: backEnd.appId.uuidString,
+                    userId: adele.id.uuidString
+                )
+            }
+            #expect(refused?.wireCode == "InvalidAccessToken")
+        }
 
         let wrongApp = await #expect(throws: ParleyError.self) {
             try await exchange.exchange(in: fixture.resource, orgToken: org.accessToken, appId: UUID().uuidString, userId: adele.id.uuidString)

@@ -30,8 +30,9 @@ public struct OrgSignInService: Sendable {
         throw OAuthError.invalidRequest("AADSTS90002: Tenant '\(name)' not found.")
     }
 
-    /// The password grant (resource owner password credentials): people get Microsoft Graph
-    /// tokens; `scope` must name Graph (or no API).
+    /// The password grant (resource owner password credentials): people get tokens for
+    /// Microsoft Graph (the default) or, to exchange them for ACS tokens, for Azure
+    /// Communication Services' Teams API (`https://auth.msft.communication.azure.com/Teams.ManageCalls`).
     public func signIn(
         tenant: Tenant,
         clientId: String,
@@ -41,7 +42,7 @@ public struct OrgSignInService: Sendable {
         issuer: String
     ) async throws -> OrgTokens {
         let (app, _) = try await registeredApp(clientId, in: tenant)
-        _ = try OrgTokenRequestScope.parse(scope, grant: .password, tenant: tenant)
+        let requested = try OrgTokenRequestScope.parse(scope, grant: .password, tenant: tenant)
         let invalid = OAuthError.invalidGrant("AADSTS50126: Error validating credentials due to invalid username or password.")
         guard let user = try await store.orgUser(userPrincipalName: username.lowercased()), user.tenantId == tenant.id,
             let hash = try await store.passwordHash(of: user.id), PasswordHasher.verify(password, against: hash)
@@ -52,7 +53,7 @@ public struct OrgSignInService: Sendable {
         let tid = tenant.id.uuidString.lowercased()
         let oid = user.id.uuidString.lowercased()
         let access = OrgAccessTokenClaims(
-            aud: OrgTokenAudience.graph.identifier,
+            aud: requested.audience.identifier,
             iss: issuer,
             iat: iat,
             nbf: iat,
@@ -65,7 +66,7 @@ public struct OrgSignInService: Sendable {
             idtyp: "user",
             ver: "2.0",
             uti: ids.uuid().uuidString.lowercased(),
-            scp: Self.userScopes.joined(separator: " "),
+            scp: requested.delegatedScopes.joined(separator: " "),
             roles: nil,
             upn: user.userPrincipalName,
             preferred_username: user.userPrincipalName,
@@ -87,7 +88,7 @@ public struct OrgSignInService: Sendable {
         return OrgTokens(
             accessToken: try await tokens.sign(access),
             idToken: try await tokens.sign(idToken),
-            scope: Self.userScopes.joined(separator: " "),
+            scope: requested.delegatedScopes.joined(separator: " "),
             expiresIn: Int(Self.tokenLifetime),
             subject: oid,
             tenantId: tid
@@ -135,12 +136,13 @@ public struct OrgSignInService: Sendable {
         )
     }
 
-    /// Who an organization access token belongs to; checks signature, audience, expiry, and
-    /// that the person or app still exists in the tenant. Every failure is the same 401.
-    public func authenticate(accessToken: String) async throws -> OrgPrincipal {
+    /// Who an organization access token belongs to; checks signature, audience (one of
+    /// `audiences`), expiry, and that the person or app still exists in the tenant. Every
+    /// failure is the same 401.
+    public func authenticate(accessToken: String, for audiences: [OrgTokenAudience] = [.graph]) async throws -> OrgPrincipal {
         let claims = try await tokens.verifiedAccessClaims(of: accessToken)
         let invalid = ParleyError(.unauthenticated, wireCode: "InvalidAuthenticationToken", "Access token is invalid or has expired.")
-        guard OrgTokenAudience.graph.matches(claims.aud), TimeInterval(claims.exp) > clock.now().timeIntervalSince1970,
+        guard let audience = audiences.first(where: { $0.matches(claims.aud) }), TimeInterval(claims.exp) > clock.now().timeIntervalSince1970,
             let tenantId = UUID(uuidString: claims.tid), let oid = UUID(uuidString: claims.oid)
         else { throw invalid }
         switch claims.idtyp {
@@ -148,6 +150,7 @@ public struct OrgSignInService: Sendable {
             guard let user = try await store.orgUser(id: oid), user.tenantId == tenantId else { throw invalid }
             return OrgPrincipal(
                 tenantId: tenantId,
+                audience: audience,
                 kind: .user(user),
                 permissions: Set((claims.scp ?? "").split(separator: " ").map(String.init)),
                 clientAppId: claims.appid,
@@ -157,6 +160,7 @@ public struct OrgSignInService: Sendable {
             guard let (app, _) = try await store.app(id: oid), app.tenantId == tenantId else { throw invalid }
             return OrgPrincipal(
                 tenantId: tenantId,
+                audience: audience,
                 kind: .app(app),
                 permissions: Set(claims.roles ?? []),
                 clientAppId: claims.appid,
@@ -242,6 +246,8 @@ public struct OrgPrincipal: Sendable {
     }
 
     public var tenantId: UUID
+    /// The API the token is for.
+    public var audience: OrgTokenAudience
     public var kind: Kind
     /// Delegated scopes or application roles.
     public var permissions: Set<String>

@@ -17,10 +17,16 @@ public struct OrgTokenAudience: Sendable, Hashable {
     /// Microsoft Graph, whose shape Parley's organization API takes; the default.
     public static let graph = OrgTokenAudience(identifier: "https://graph.microsoft.com", aliases: ["00000003-0000-0000-c000-000000000000"])
     /// Azure Communication Services: the resource APIs (Identity, Network Traversal, Call
-    /// Automation) with a role assignment.
+    /// Automation) with a role assignment. For apps (client credentials).
     public static let communication = OrgTokenAudience(identifier: "https://communication.azure.com", aliases: [])
+    /// Azure Communication Services for Teams users: a person's token for it is what
+    /// `get_token_for_teams_user` exchanges (Custom Teams Endpoint). For people (delegated).
+    public static let teams = OrgTokenAudience(identifier: "https://auth.msft.communication.azure.com", aliases: [])
     /// Every API Parley issues tokens for.
-    public static let known: [OrgTokenAudience] = [.graph, .communication]
+    public static let known: [OrgTokenAudience] = [.graph, .communication, .teams]
+
+    /// The delegated permissions of ``teams``; `.default` asks for both.
+    public static let teamsPermissions = ["Teams.ManageCalls", "Teams.ManageChats"]
 
     /// Scopes that are about the sign-in itself, not an API.
     static let openIDScopes: Set<String> = ["openid", "profile", "email", "offline_access"]
@@ -39,13 +45,16 @@ public struct OrgTokenAudience: Sendable, Hashable {
     }
 }
 
-/// What a token request's `scope` asks for: one API, and the scope string to report back.
+/// What a token request's `scope` asks for: one API, its permissions, and the scope string to
+/// report back.
 struct OrgTokenRequestScope: Sendable, Equatable {
     enum Grant { case password, clientCredentials }
 
     var audience: OrgTokenAudience
     /// The scope as asked for (the response's `scope`; MSAL caches the token under it).
     var requested: String
+    /// The permissions named for the API (`User.Read`, `.default`), in order.
+    var permissions: [String] = []
 
     /// Reads `scope` for `grant` in `tenant`, or the OAuth error Entra gives for it: a request
     /// must name exactly one API Parley knows, and an app (client credentials) asks for
@@ -56,6 +65,7 @@ struct OrgTokenRequestScope: Sendable, Equatable {
             throw OAuthError.invalidRequest("AADSTS900144: The request body must contain the following parameter: 'scope'.")
         }
         var audience: OrgTokenAudience?
+        var permissions: [String] = []
         for scope in scopes where !OrgTokenAudience.openIDScopes.contains(scope.lowercased()) {
             let (api, permission) = split(scope)
             var named = OrgTokenAudience.graph
@@ -81,6 +91,7 @@ struct OrgTokenRequestScope: Sendable, Equatable {
                 )
             }
             audience = named
+            permissions.append(permission)
         }
         guard let audience else {
             if grant == .clientCredentials {
@@ -91,13 +102,29 @@ struct OrgTokenRequestScope: Sendable, Equatable {
             }
             return OrgTokenRequestScope(audience: .graph, requested: scopes.joined(separator: " "))
         }
-        if grant == .password, audience != .graph {
+        let forPeople: [OrgTokenAudience] = [.graph, .teams]
+        let forApps: [OrgTokenAudience] = [.graph, .communication]
+        guard (grant == .password ? forPeople : forApps).contains(audience) else {
             throw OAuthError.invalidScope(
                 "AADSTS70011: The provided value for the input parameter 'scope' is not valid. Parley issues tokens for "
-                    + "\(audience.identifier) to applications only (client credentials); sign people in for Microsoft Graph."
+                    + "\(audience.identifier) to \(grant == .password ? "applications (client credentials)" : "people (delegated)") only."
             )
         }
-        return OrgTokenRequestScope(audience: audience, requested: scopes.joined(separator: " "))
+        if audience == .teams, let unknown = permissions.first(where: { $0 != ".default" && !OrgTokenAudience.teamsPermissions.contains($0) }) {
+            throw OAuthError.invalidScope(
+                "AADSTS65005: The application asked for permission '\(unknown)' of \(audience.identifier), which has "
+                    + OrgTokenAudience.teamsPermissions.joined(separator: " and ") + "."
+            )
+        }
+        return OrgTokenRequestScope(audience: audience, requested: scopes.joined(separator: " "), permissions: permissions)
+    }
+
+    /// The `scp` of a person's token: Graph's fixed delegated scopes, or the Teams permissions
+    /// asked for (both for `.default`).
+    var delegatedScopes: [String] {
+        guard audience == .teams else { return OrgSignInService.userScopes }
+        if permissions.contains(".default") { return OrgTokenAudience.teamsPermissions }
+        return OrgTokenAudience.teamsPermissions.filter(permissions.contains)
     }
 
     /// `https://x.y//.default` → (`https://x.y/`, `.default`); `User.Read` → (nil, `User.Read`).
