@@ -309,6 +309,18 @@ def test_another_resources_key_is_401_at_this_resources_endpoint(second_resource
     acs_error(info.value, 401, "Denied")
 
 
+async def test_the_async_sdk_signs_at_a_resources_own_endpoint_too(second_resource):
+    """The async client signs the decoded path (aiohttp), with the endpoint's path as part of the host."""
+    from azure.communication.identity.aio import CommunicationIdentityClient as AsyncIdentityClient
+
+    async with AsyncIdentityClient(second_resource["resourceEndpoint"], AzureKeyCredential(second_resource["secondaryKey"])) as client:
+        user = await client.create_user()
+        assert user.properties["id"].startswith(f"8:acs:{second_resource['immutableResourceId']}_")
+        token = await client.get_token(user, ["chat"])
+        assert claims(token.token)["resourceId"] == second_resource["immutableResourceId"]
+        await client.delete_user(user)
+
+
 def test_roles_on_two_resources_need_the_resources_own_endpoint(org, app, credential, second_resource, ready):
     org.grant(app, resource=second_resource["name"], role="Communication and Email Service Owner")
     with pytest.raises(HttpResponseError) as info:
