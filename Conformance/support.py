@@ -384,9 +384,9 @@ def wait_past(dt: datetime, margin: float = 1.2) -> None:
 
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
 GRAPH_DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
-# The scope every Communication SDK's BearerTokenCredentialPolicy asks a TokenCredential for
-# (`_shared/auth_policy_utils.py` of identity 1.5.0, networktraversal 1.1.0b2, callautomation 1.6.0,
-# chat 1.3.0): the double slash is theirs. Tokens for it have `aud` COMMUNICATION_AUDIENCE.
+# The scope the Communication SDKs of the resource APIs ask a TokenCredential for
+# (`_shared/auth_policy_utils.py` of identity 1.5.0, networktraversal 1.1.0b2, callautomation
+# 1.6.0): the double slash is theirs. Tokens for it have `aud` COMMUNICATION_AUDIENCE.
 COMMUNICATION_SCOPE = "https://communication.azure.com//.default"
 COMMUNICATION_AUDIENCE = "https://communication.azure.com"
 # What MSAL sends for `scopes=["User.Read"]` (it adds the OIDC scopes itself).

@@ -333,6 +333,31 @@ def test_roles_on_two_resources_need_the_resources_own_endpoint(org, app, creden
         assert user.properties["id"].startswith(f"8:acs:{immutable_id}_")
 
 
+def test_chat_takes_user_access_tokens_only(credential, ready):
+    """As with the service, chat is for app users. ChatClient 1.3.0 asks its credential for no
+    scope at all, so azure-identity refuses in the client; an app token sent anyway is a 401."""
+    from azure.communication.chat import ChatClient
+
+    with pytest.raises(ValueError, match="requires at least one scope"):
+        list(ChatClient(ready["resource"]["endpoint"], credential).list_chat_threads())
+    app_token = support.StaticTokenCredential(credential.get_token(support.COMMUNICATION_SCOPE).token)
+    with pytest.raises(ClientAuthenticationError) as info:
+        list(ChatClient(ready["resource"]["endpoint"], app_token).list_chat_threads())
+    acs_error(info.value, 401, "InvalidAccessToken")
+
+
+def test_call_control_is_not_served_yet(credential, ready, new_chat_user):
+    """Only recording of Call Automation is served: call control is a clear 404 (docs/api.md)."""
+    from azure.communication.callautomation import CommunicationUserIdentifier as CallTarget
+
+    automation = CallAutomationClient(ready["resource"]["endpoint"], credential)
+    target = CallTarget(new_chat_user(["voip"]).raw_id)
+    with pytest.raises(HttpResponseError) as info:
+        automation.create_call(target, "https://callbacks.example/parley")
+    acs_error(info.value, 404, "NotFound")
+    assert "No such route" in info.value.error.message
+
+
 def test_an_expired_token_parley_signed_is_401(tmp_path, ready):
     """A token whose `exp` is in the past, signed by Parley itself: a server of this test's own,
     started under libfaketime two hours in the past (Debian's `faketime`;
