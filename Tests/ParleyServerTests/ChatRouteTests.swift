@@ -26,39 +26,21 @@ import Testing
         return (try #require(token).token, thread.id)
     }
 
-    func send(
-        _ client: some TestClientProtocol,
-        _ method: HTTPRequest.Method,
-        _ path: String,
-        token: String,
-        body: String? = nil
-    ) async throws
-        -> TestResponse
-    {
-        try await client.execute(
-            uri: path,
-            method: method,
-            headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
-            body: body.map { ByteBuffer(string: $0) }
-        )
-    }
-
     @Test func patchingAThreadOrAMessageNeedsABody() async throws {
         let fixture = try await ServerFixture()
         let (token, threadId) = try await thread(fixture)
         try await fixture.application().test(.router) { client in
             let thread = "/chat/threads/\(PercentEncoding.encode(threadId))"
-            let sent = try await send(client, .post, "\(thread)/messages?\(Self.version)", token: token, body: #"{"content": "hi"}"#)
+            let sent = try await client.bearer(.post, "\(thread)/messages?\(Self.version)", token: token, body: #"{"content": "hi"}"#)
             let messageId = try sent.decode(SendChatMessageResult.self).id
             for path in [thread, "\(thread)/messages/\(messageId)"] {
-                let empty = try await send(client, .patch, "\(path)?\(Self.version)", token: token)
+                let empty = try await client.bearer(.patch, "\(path)?\(Self.version)", token: token)
                 #expect(empty.status == .badRequest, "\(path)")
                 #expect(empty.errorCode == "BadRequest")
             }
             // Nothing changed; with a body, both work.
-            #expect(try await send(client, .patch, "\(thread)?\(Self.version)", token: token, body: #"{"topic": "new"}"#).status == .noContent)
-            let edited = try await send(
-                client,
+            #expect(try await client.bearer(.patch, "\(thread)?\(Self.version)", token: token, body: #"{"topic": "new"}"#).status == .noContent)
+            let edited = try await client.bearer(
                 .patch,
                 "\(thread)/messages/\(messageId)?\(Self.version)",
                 token: token,
@@ -75,15 +57,14 @@ import Testing
         try await fixture.application().test(.router) { client in
             let participants = "/chat/threads/\(PercentEncoding.encode(threadId))/participants"
             for value in ["4398046511104", "2147483648", "-2147483649", "99999999999999999999999"] {
-                let response = try await send(client, .get, "\(participants)?\(parameter)=\(value)&\(Self.version)", token: token)
+                let response = try await client.bearer(.get, "\(participants)?\(parameter)=\(value)&\(Self.version)", token: token)
                 #expect(response.status == .badRequest, "\(parameter)=\(value)")
                 #expect(try response.decode(CommunicationErrorResponse.self).error.target == parameter)
             }
         }
         // The largest int32 is a valid skip: past the end, an empty page.
         try await fixture.application().test(.router) { client in
-            let response = try await send(
-                client,
+            let response = try await client.bearer(
                 .get,
                 "/chat/threads/\(PercentEncoding.encode(threadId))/participants?skip=2147483647&\(Self.version)",
                 token: token
@@ -100,9 +81,9 @@ import Testing
         try await fixture.application().test(.router) { client in
             let remove = "/chat/threads/\(PercentEncoding.encode(threadId))/participants/:remove?\(Self.version)"
             let body = #"{"communicationUser": {"id": "\#(bob.rawId)"}, "rawId": "\#(bob.rawId)"}"#
-            #expect(try await send(client, .post, remove, token: token, body: body).status == .noContent)
-            #expect(try await send(client, .post, remove, token: token, body: body).status == .noContent)
-            let malformed = try await send(client, .post, remove, token: token, body: #"{"rawId": "8:acs:fakeid"}"#)
+            #expect(try await client.bearer(.post, remove, token: token, body: body).status == .noContent)
+            #expect(try await client.bearer(.post, remove, token: token, body: body).status == .noContent)
+            let malformed = try await client.bearer(.post, remove, token: token, body: #"{"rawId": "8:acs:fakeid"}"#)
             #expect(malformed.status == .badRequest)
             #expect(malformed.errorCode == "InvalidIdentifier")
         }

@@ -66,23 +66,6 @@ import Testing
         return try response.decode(TokenResponse.self).accessToken
     }
 
-    func bearer(
-        _ client: some TestClientProtocol,
-        _ method: HTTPRequest.Method,
-        _ path: String,
-        token: String,
-        body: String? = nil
-    )
-        async throws -> TestResponse
-    {
-        try await client.execute(
-            uri: path,
-            method: method,
-            headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
-            body: body.map { ByteBuffer(string: $0) }
-        )
-    }
-
     func grant(
         _ client: some TestClientProtocol,
         _ fixture: ServerFixture,
@@ -116,8 +99,7 @@ import Testing
 
             let token = try await token(client, tenant: tenant, app: app, secret: secret)
             for prefix in ["", "/resources/default", "/resources/\(fixture.resource.immutableIdString)"] {
-                let created = try await bearer(
-                    client,
+                let created = try await client.bearer(
                     .post,
                     "\(prefix)/identities?\(Self.identity)",
                     token: token,
@@ -126,25 +108,22 @@ import Testing
                 #expect(created.status == .created)
                 let id = try created.decode(CommunicationIdentityAccessTokenResult.self).identity.id
                 #expect(id.hasPrefix("8:acs:\(fixture.resource.immutableIdString)_"))
-                let issued = try await bearer(
-                    client,
+                let issued = try await client.bearer(
                     .post,
                     "\(prefix)/identities/\(PercentEncoding.encode(id))/:issueAccessToken?\(Self.identity)",
                     token: token,
                     body: #"{"scopes": ["voip"]}"#
                 )
                 #expect(issued.status == .ok)
-                let revoked = try await bearer(
-                    client,
+                let revoked = try await client.bearer(
                     .post,
                     "\(prefix)/identities/\(PercentEncoding.encode(id))/:revokeAccessTokens?\(Self.identity)",
                     token: token
                 )
                 #expect(revoked.status == .noContent)
-                let deleted = try await bearer(client, .delete, "\(prefix)/identities/\(PercentEncoding.encode(id))?\(Self.identity)", token: token)
+                let deleted = try await client.bearer(.delete, "\(prefix)/identities/\(PercentEncoding.encode(id))?\(Self.identity)", token: token)
                 #expect(deleted.status == .noContent)
-                let relay = try await bearer(
-                    client,
+                let relay = try await client.bearer(
                     .post,
                     "\(prefix)/networkTraversal/:issueRelayConfiguration?api-version=2022-03-01-preview",
                     token: token
@@ -153,7 +132,7 @@ import Testing
                 #expect(try relay.decode(CommunicationRelayConfiguration.self).iceServers.count == 2)
             }
             // The api-version check still comes first.
-            let noVersion = try await bearer(client, .post, "/resources/default/identities", token: token)
+            let noVersion = try await client.bearer(.post, "/resources/default/identities", token: token)
             #expect(noVersion.errorCode == "MissingApiVersionParameter")
         }
     }
@@ -166,11 +145,11 @@ import Testing
             #expect(try await grant(client, fixture, tenant: tenant.id.uuidString, app: app, role: "Owner").status == .created)
             let token = try await token(client, tenant: tenant, app: app, secret: secret)
             let body = #"{"callLocator": {"kind": "serverCallLocator", "serverCallId": "\#(callId)"}}"#
-            let started = try await bearer(client, .post, "/resources/default/calling/recordings?api-version=2023-10-15", token: token, body: body)
+            let started = try await client.bearer(.post, "/resources/default/calling/recordings?api-version=2023-10-15", token: token, body: body)
             #expect(started.status == .ok)
             #expect(caller.latest(callId)?.isRecordingActive == true)
             let recordingId = try started.decode(CallRecordingStateResponse.self).recordingId
-            let stopped = try await bearer(client, .delete, "/calling/recordings/\(recordingId)?api-version=2023-10-15", token: token)
+            let stopped = try await client.bearer(.delete, "/calling/recordings/\(recordingId)?api-version=2023-10-15", token: token)
             #expect(stopped.status == .noContent)
             #expect(caller.latest(callId)?.isRecordingActive == false)
         }
@@ -184,30 +163,30 @@ import Testing
             let path = "/identities?\(Self.identity)"
             let token = try await token(client, tenant: tenant, app: app, secret: secret)
             // No role assignment: 403, the envelope names the app.
-            let forbidden = try await bearer(client, .post, path, token: token)
+            let forbidden = try await client.bearer(.post, path, token: token)
             #expect(forbidden.status == .forbidden)
             #expect(forbidden.errorCode == "AuthorizationFailed")
             #expect(try forbidden.decode(CommunicationErrorResponse.self).error.message.contains(app.appId.uuidString.lowercased()))
 
             #expect(try await grant(client, fixture, tenant: tenant.domain, app: app).status == .created)
-            #expect(try await bearer(client, .post, path, token: token).status == .created)
+            #expect(try await client.bearer(.post, path, token: token).status == .created)
 
             // Another tenant's app, with a valid token and no assignment: 403.
             let theirs = try await self.token(client, tenant: fabrikam, app: stranger, secret: strangerSecret)
-            #expect(try await bearer(client, .post, path, token: theirs).status == .forbidden)
-            #expect(try await bearer(client, .post, "/resources/default\(path)", token: theirs).status == .forbidden)
+            #expect(try await client.bearer(.post, path, token: theirs).status == .forbidden)
+            #expect(try await client.bearer(.post, "/resources/default\(path)", token: theirs).status == .forbidden)
             // A token for Microsoft Graph: 401.
             let graph = try await self.token(client, tenant: tenant, app: app, secret: secret, scope: "https://graph.microsoft.com/.default")
-            let wrongAudience = try await bearer(client, .post, path, token: graph)
+            let wrongAudience = try await client.bearer(.post, path, token: graph)
             #expect(wrongAudience.status == .unauthorized)
             #expect(wrongAudience.errorCode == "InvalidAuthenticationTokenAudience")
             // Garbage: 401.
-            let garbage = try await bearer(client, .post, path, token: "not.a.token")
+            let garbage = try await client.bearer(.post, path, token: "not.a.token")
             #expect(garbage.status == .unauthorized)
             #expect(garbage.errorCode == "InvalidAuthenticationToken")
             // Expired, by the server's clock: 401.
             fixture.clock.advance(by: OrgSignInService.tokenLifetime)
-            let expired = try await bearer(client, .post, path, token: token)
+            let expired = try await client.bearer(.post, path, token: token)
             #expect(expired.status == .unauthorized)
             #expect(expired.errorCode == "ExpiredAuthenticationToken")
         }
@@ -315,11 +294,11 @@ import Testing
             #expect(list == [try first.decode(RoleAssignmentModel.self)])
 
             let token = try await token(client, tenant: tenant, app: app, secret: secret)
-            #expect(try await bearer(client, .post, "/identities?\(Self.identity)", token: token).status == .created)
+            #expect(try await client.bearer(.post, "/identities?\(Self.identity)", token: token).status == .created)
             let id = try first.decode(RoleAssignmentModel.self).id
             #expect(try await admin(client, fixture, .delete, "\(path)/\(id)").status == .noContent)
             #expect(try await admin(client, fixture, .delete, "\(path)/\(id)").status == .notFound)
-            #expect(try await bearer(client, .post, "/identities?\(Self.identity)", token: token).status == .forbidden)
+            #expect(try await client.bearer(.post, "/identities?\(Self.identity)", token: token).status == .forbidden)
         }
     }
 
