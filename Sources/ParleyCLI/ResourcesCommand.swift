@@ -60,6 +60,8 @@ struct ResourcesCommand: AsyncParsableCommand {
             try await server.withClient { client in
                 let strings = try await client.connectionStrings(of: name)
                 print(secondary ? strings.secondaryConnectionString : strings.primaryConnectionString)
+                // On stderr, so that scripts reading the connection string get only that.
+                FileHandle.standardError.write(Data("Token credential clients use the endpoint \(strings.resourceEndpoint)\n".utf8))
             }
         }
     }
