@@ -180,10 +180,17 @@ import Testing
             let wrongAudience = try await client.bearer(.post, path, token: graph)
             #expect(wrongAudience.status == .unauthorized)
             #expect(wrongAudience.errorCode == "InvalidAuthenticationTokenAudience")
-            // Garbage: 401.
-            let garbage = try await client.bearer(.post, path, token: "not.a.token")
-            #expect(garbage.status == .unauthorized)
-            #expect(garbage.errorCode == "InvalidAuthenticationToken")
+            // Garbage, an app user's access token, the admin key: 401.
+            let (_, userToken) = try await fixture.environment.identities.createUser(
+                in: fixture.resource,
+                tokenScopes: ["chat"],
+                expiresInMinutes: nil
+            )
+            for other in ["not.a.token", try #require(userToken).token, fixture.environment.adminKey] {
+                let refused = try await client.bearer(.post, path, token: other)
+                #expect(refused.status == .unauthorized)
+                #expect(refused.errorCode == "InvalidAuthenticationToken")
+            }
             // Expired, by the server's clock: 401.
             fixture.clock.advance(by: OrgSignInService.tokenLifetime)
             let expired = try await client.bearer(.post, path, token: token)
