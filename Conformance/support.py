@@ -14,6 +14,7 @@ import hmac
 import json
 import os
 import shutil
+import signal
 import subprocess
 import re
 import time
@@ -383,6 +384,11 @@ def wait_past(dt: datetime, margin: float = 1.2) -> None:
 
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
 GRAPH_DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
+# The scope the Communication SDKs of the resource APIs ask a TokenCredential for
+# (`_shared/auth_policy_utils.py` of identity 1.5.0, networktraversal 1.1.0b2, callautomation
+# 1.6.0): the double slash is theirs. Tokens for it have `aud` COMMUNICATION_AUDIENCE.
+COMMUNICATION_SCOPE = "https://communication.azure.com//.default"
+COMMUNICATION_AUDIENCE = "https://communication.azure.com"
 # What MSAL sends for `scopes=["User.Read"]` (it adds the OIDC scopes itself).
 USER_SCOPE = "User.Read openid profile offline_access"
 PASSWORD = "Correct-Horse-7"
@@ -450,6 +456,31 @@ class Org:
         assert doc["tenantId"] == self.id, doc
         assert doc["displayName"] == display_name, doc
         return doc
+
+    def grant(self, app: Mapping[str, Any], resource: str = "default", role: str = "Contributor",
+              tenant: str | None = None) -> dict[str, Any]:
+        """`POST /admin/resources/<resource>/role-assignments`: the app may use the resource's APIs
+        with its Entra ID tokens. Returns the assignment (201 when new, 200 when it existed)."""
+        resp = self.http.post(
+            f"/admin/resources/{resource}/role-assignments", headers=self.admin,
+            json={"tenant": tenant or self.domain, "appId": app["appId"], "role": role},
+        )
+        assert resp.status_code in (200, 201), describe(resp)
+        doc = resp.json()
+        for field in ("id", "appId", "tenantId", "role", "resourceEndpoint"):
+            assert field in doc, f"role assignment lacks {field!r}: {doc!r}"
+        return doc
+
+    def credential(self, app: Mapping[str, Any], tenant: str | None = None):
+        """azure-identity's ClientSecretCredential for `app` with this Parley as its authority,
+        configured as docs/api.md says: `authority=<server URL>`, `disable_instance_discovery=True`
+        (there is no Entra instance discovery offline)."""
+        from azure.identity import ClientSecretCredential
+
+        return ClientSecretCredential(
+            tenant or self.id, app["appId"], app["clientSecret"],
+            authority=self.http.base_url, disable_instance_discovery=True,
+        )
 
     def token_request(self, data: Mapping[str, Any], tenant: str | None = None, **kwargs):
         """Raw form-encoded `POST /<tenant>/oauth2/v2.0/token`."""
@@ -607,3 +638,122 @@ def launch_chromium(ca_path: str, home: Path, extra_args: tuple[str, ...] = ()):
         options.add_argument(arg)
     service = Service("/usr/bin/chromedriver", env={**os.environ, "HOME": str(home)})
     return webdriver.Chrome(service=service, options=options)
+
+
+# --------------------------------------------------------------------------------------------
+# A server of a test's own (not the one scripts/test started)
+# --------------------------------------------------------------------------------------------
+
+OWN_SERVER_READY_TIMEOUT = 60
+
+
+class OwnServer:
+    """One `$PARLEY_BIN serve --port 0` process on a given data directory, started by a test.
+
+    `prefix` runs it under another command (e.g. `faketime`, which forks the server as its child),
+    with `extra_env` added to its environment; the process runs in a session of its own, and is
+    signalled as a group, so a wrapper's child goes with it. `share_ca_of` (a data directory) copies that installation's CA into the new data
+    directory before the first start, so the server's certificate is trusted by whoever trusts
+    that CA already (this process, through REQUESTS_CA_BUNDLE / SSL_CERT_FILE).
+    """
+
+    def __init__(self, data_dir: Path, work: Path, name: str, prefix: Iterable[str] = (),
+                 extra_env: Mapping[str, str] | None = None, share_ca_of: str | None = None):
+        self.ready_path = work / f"ready-{name}.json"
+        self.log_path = work / f"server-{name}.log"
+        self.data_dir = data_dir
+        self.prefix = list(prefix)
+        self.extra_env = dict(extra_env or {})
+        self.share_ca_of = share_ca_of
+        self.proc: subprocess.Popen | None = None
+        self.ready: dict | None = None
+
+    def start(self) -> dict:
+        binary = os.environ.get("PARLEY_BIN")
+        if not binary:
+            pytest.fail("PARLEY_BIN is not set (scripts/test exports the server binary)", pytrace=False)
+        if self.share_ca_of and not (self.data_dir / "ca.pem").exists():
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for name in ("ca.pem", "ca-key.pem"):
+                shutil.copy2(Path(self.share_ca_of) / name, self.data_dir / name)
+        self.ready_path.unlink(missing_ok=True)
+        # PARLEY_* variables are server configuration (PARLEY_READY_FILE is `readyFile`): only
+        # the flags below configure this server.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
+        env.update(self.extra_env)
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [*self.prefix, binary, "serve", "--port", "0", "--data-dir", str(self.data_dir),
+                 "--ready-file", str(self.ready_path)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+            )
+        deadline = time.monotonic() + OWN_SERVER_READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"server exited with {self.proc.returncode} before it was ready:\n{self.log_tail()}")
+            try:
+                self.ready = json.loads(self.ready_path.read_text())
+                return self.ready
+            except (FileNotFoundError, json.JSONDecodeError):
+                time.sleep(0.1)
+        pytest.fail(f"no ready file at {self.ready_path} after {OWN_SERVER_READY_TIMEOUT} s:\n{self.log_tail()}")
+
+    def _signal(self, signum: int) -> None:
+        assert self.proc is not None
+        try:
+            os.killpg(self.proc.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    def kill9(self) -> None:
+        self._signal(signal.SIGKILL)
+        assert self.proc is not None
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is not None:
+            self._signal(signal.SIGKILL)  # a wrapper's child, if any is left
+            return
+        self._signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no server log)"
+
+    def child_env(self) -> dict[str, str]:
+        """This process's environment, with TLS trust switched to this server's CA."""
+        assert self.ready is not None
+        env = dict(os.environ)
+        ready_env = self.ready.get("environment") or {}
+        for var in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+            value = ready_env.get(var) or self.ready.get("caCertificatePath")
+            assert value and Path(value).is_file(), f"no CA file for {var} in {self.ready!r}"
+            env[var] = value
+        env.pop("PARLEY_READY_FILE", None)
+        return env
+
+
+class StaticTokenCredential:
+    """A TokenCredential (azure-core's protocol: `get_token(*scopes, **kwargs)`) that hands out one
+    given token, whatever is asked: what an application does that got its token elsewhere. Tests
+    use it to send tokens the server must refuse (another audience, expired, forged) through an
+    unmodified SDK."""
+
+    def __init__(self, token: str, expires_on: int | None = None):
+        self.token = token
+        self.expires_on = expires_on if expires_on is not None else int(time.time()) + 3600
+        self.scopes_asked: list[tuple[str, ...]] = []
+
+    def get_token(self, *scopes: str, **kwargs: Any):
+        from azure.core.credentials import AccessToken
+
+        self.scopes_asked.append(scopes)
+        return AccessToken(self.token, self.expires_on)

@@ -10,6 +10,14 @@ enum Banner {
             "",
             "Connection string of the '\(info.resource.id)' resource (immutable id \(info.resource.immutableResourceId)):",
             "  \(info.connectionString)",
+        ]
+        if let resourceEndpoint = info.resource.resourceEndpoint {
+            lines += [
+                "With a Microsoft Entra ID token credential instead (README, 'Token credentials'): authority \(info.url),",
+                "  endpoint \(resourceEndpoint), after 'parley resources grant'",
+            ]
+        }
+        lines += [
             "",
             "Real-time events and calls (docs/realtime.md): \(Self.realtimeURL(info.url))?access_token=<user token>",
             "",

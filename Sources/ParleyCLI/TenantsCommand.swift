@@ -10,7 +10,7 @@ struct TenantsCommand: AsyncParsableCommand {
         abstract: "Manage organizations (Teams tenants) of a running Parley server.",
         subcommands: [
             List.self, Create.self, Show.self, SetFederation.self, SetPolicy.self, Users.self, AddUser.self, UpdateUser.self, VoiceApps.self,
-            AddVoiceApp.self,
+            AddVoiceApp.self, Apps.self, RegisterApp.self,
         ]
     )
 
@@ -167,6 +167,32 @@ struct TenantsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await server.withClient { client in try printJSON(await client.addVoiceApp(to: tenant, displayName: displayName)) }
+        }
+    }
+
+    struct Apps: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a tenant's app registrations.")
+        @OptionGroup var server: ServerOptions
+        @Argument(help: "Tenant id.") var tenant: String
+
+        func run() async throws {
+            try await server.withClient { client in
+                for app in try await client.apps(of: tenant) { print("\(app.appId)\t\(app.displayName)") }
+            }
+        }
+    }
+
+    struct RegisterApp: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "register-app",
+            abstract: "Register an app (client id and secret, for the client-credentials grant); the secret is printed only now."
+        )
+        @OptionGroup var server: ServerOptions
+        @Argument(help: "Tenant id.") var tenant: String
+        @Argument(help: "Display name, e.g. 'Contoso back end'.") var displayName: String
+
+        func run() async throws {
+            try await server.withClient { client in try printJSON(await client.registerApp(in: tenant, displayName: displayName)) }
         }
     }
 }

@@ -264,6 +264,24 @@ enum SQLiteMigrations {
                     """
             )
         }
+        // Role assignments of app registrations on resources (Microsoft Entra ID access to the
+        // resource APIs). One app holds a role on a resource at most once.
+        migrator.registerMigration("v11: role assignments") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE role_assignments (
+                        id TEXT PRIMARY KEY,
+                        resource_id TEXT NOT NULL REFERENCES resources(immutable_id),
+                        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                        app_id TEXT NOT NULL REFERENCES tenant_apps(app_id),
+                        role TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        UNIQUE (resource_id, app_id, role)
+                    );
+                    CREATE INDEX role_assignments_by_app ON role_assignments(app_id);
+                    """
+            )
+        }
         return migrator
     }
 }

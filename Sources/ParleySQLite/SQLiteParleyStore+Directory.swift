@@ -242,7 +242,7 @@ extension SQLiteParleyStore {
         )
     }
 
-    private static func key(_ id: UUID) -> String { id.uuidString.lowercased() }
+    static func key(_ id: UUID) -> String { id.uuidString.lowercased() }
 
     /// A list of GUIDs as one comma-separated column.
     private static func list(_ ids: [UUID]) -> String { ids.map(key).joined(separator: ",") }

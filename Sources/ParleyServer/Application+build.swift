@@ -67,45 +67,25 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
         configuration.publicEndpoint.flatMap { URL(string: $0) }.map { url in
             [url.host.map { host in url.port.map { "\(host):\($0)" } ?? host }].compactMap { $0 }
         } ?? []
-    let hmac = HMACAuthenticator(clock: environment.clock, clockSkew: TimeInterval(configuration.clockSkewSeconds), publicHosts: publicHosts)
-    IdentityController(identities: environment.identities, exchange: environment.teamsTokenExchange, maxBodyBytes: configuration.maxBodyBytes)
-        .addRoutes(
-            to: router.group()
-                .add(middleware: ApiVersionMiddleware(supported: IdentityController.apiVersions))
-                .add(
-                    middleware: HMACAuthenticationMiddleware(
-                        authenticator: hmac,
-                        resources: environment.resources,
-                        maxBodyBytes: configuration.maxBodyBytes
-                    )
-                )
-        )
-
-    NetworkTraversalController(relay: RelayService(issuer: environment.relay, store: environment.store), maxBodyBytes: configuration.maxBodyBytes)
-        .addRoutes(
-            to: router.group()
-                .add(middleware: ApiVersionMiddleware(supported: NetworkTraversalController.apiVersions))
-                .add(
-                    middleware: HMACAuthenticationMiddleware(
-                        authenticator: hmac,
-                        resources: environment.resources,
-                        maxBodyBytes: configuration.maxBodyBytes
-                    )
-                )
-        )
-
-    CallRecordingController(calls: environment.calls, maxBodyBytes: configuration.maxBodyBytes)
-        .addRoutes(
-            to: router.group()
-                .add(middleware: ApiVersionMiddleware(supported: CallRecordingController.apiVersions))
-                .add(
-                    middleware: HMACAuthenticationMiddleware(
-                        authenticator: hmac,
-                        resources: environment.resources,
-                        maxBodyBytes: configuration.maxBodyBytes
-                    )
-                )
-        )
+    let authentication = ResourceAuthenticationMiddleware(
+        hmac: HMACAuthenticator(clock: environment.clock, clockSkew: TimeInterval(configuration.clockSkewSeconds), publicHosts: publicHosts),
+        access: environment.resourceAccess,
+        resources: environment.resources,
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    let identity = IdentityController(
+        identities: environment.identities,
+        exchange: environment.teamsTokenExchange,
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    ResourceEndpoints.mount(on: router, apiVersions: IdentityController.apiVersions, authentication: authentication, identity.addRoutes)
+    let relay = NetworkTraversalController(
+        relay: RelayService(issuer: environment.relay, store: environment.store),
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    ResourceEndpoints.mount(on: router, apiVersions: NetworkTraversalController.apiVersions, authentication: authentication, relay.addRoutes)
+    let recording = CallRecordingController(calls: environment.calls, maxBodyBytes: configuration.maxBodyBytes)
+    ResourceEndpoints.mount(on: router, apiVersions: CallRecordingController.apiVersions, authentication: authentication, recording.addRoutes)
 
     ChatController(chat: environment.chat, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(
@@ -119,6 +99,13 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
 
     let admin = router.group("admin").add(middleware: AdminKeyMiddleware(adminKey: environment.adminKey))
     AdminController(resources: environment.resources, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: admin)
+    RoleAssignmentsController(
+        assignments: environment.roleAssignments,
+        resources: environment.resources,
+        endpoint: endpoint,
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    .addRoutes(to: admin)
     DirectoryAdminController(directory: environment.directory, signIn: environment.orgSignIn, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(to: admin)
 
@@ -155,7 +142,12 @@ extension ParleyEnvironment {
             port: port,
             caCertificatePath: caPath,
             connectionString: defaultResource.connectionString(endpoint: endpoint),
-            resource: .init(id: defaultResource.name, immutableResourceId: defaultResource.immutableIdString, endpoint: endpoint),
+            resource: .init(
+                id: defaultResource.name,
+                immutableResourceId: defaultResource.immutableIdString,
+                endpoint: endpoint,
+                resourceEndpoint: ResourceEndpoints.url(of: defaultResource, server: endpoint)
+            ),
             adminKey: adminKey,
             dataDirectory: dataDirectory,
             environment: caPath.map { ["REQUESTS_CA_BUNDLE": $0, "SSL_CERT_FILE": $0] } ?? [:],

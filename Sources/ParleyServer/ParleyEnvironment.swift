@@ -18,6 +18,10 @@ public struct ParleyEnvironment: Sendable {
     /// STUN/TURN servers and short-lived TURN credentials (ACS Network Traversal; calls).
     public let relay: RelayCredentialIssuer
     public let resources: ResourceService
+    /// Role assignments of app registrations on resources (the operator's grants).
+    public let roleAssignments: RoleAssignmentService
+    /// Who a Microsoft Entra ID bearer token lets act on which resource.
+    public let resourceAccess: ResourceAccess
     public let adminKey: String
     public let defaultResource: CommunicationResource
     /// The demo organization, when seeded.
@@ -108,6 +112,8 @@ public struct ParleyEnvironment: Sendable {
             teamsTokenExchange: TeamsTokenExchange(orgSignIn: orgSignIn, tokens: tokens, clock: clock),
             relay: relay,
             resources: resources,
+            roleAssignments: RoleAssignmentService(store: store, resources: resources, clock: clock, ids: ids),
+            resourceAccess: ResourceAccess(store: store, tokens: orgSignIn.authority, clock: clock),
             adminKey: adminKey,
             defaultResource: defaultResource,
             demo: demo,

@@ -21,6 +21,8 @@ public struct DomainEvent: Sendable, Equatable {
         public static let orgUserPasswordSet = Kind(rawValue: "OrgUserPasswordSet")
         public static let tenantAppRegistered = Kind(rawValue: "TenantAppRegistered")
         public static let voiceAppCreated = Kind(rawValue: "TeamsVoiceAppCreated")
+        public static let roleAssignmentCreated = Kind(rawValue: "RoleAssignmentCreated")
+        public static let roleAssignmentDeleted = Kind(rawValue: "RoleAssignmentDeleted")
         public static let chatThreadCreated = Kind(rawValue: "ChatThreadCreated")
         public static let chatThreadDeleted = Kind(rawValue: "ChatThreadDeleted")
         public static let chatThreadPropertiesUpdated = Kind(rawValue: "ChatThreadPropertiesUpdated")

@@ -26,14 +26,23 @@ public struct OrgSignInService: Sendable {
 
     /// The tenant named by id or domain, as an authority path segment does.
     public func tenant(named name: String) async throws -> Tenant {
-        if let id = UUID(uuidString: name), let tenant = try await store.tenant(id: id) { return tenant }
-        if let tenant = try await store.tenants().first(where: { $0.domain == name.lowercased() }) { return tenant }
+        if let tenant = try await store.tenant(named: name) { return tenant }
         throw OAuthError.invalidRequest("AADSTS90002: Tenant '\(name)' not found.")
     }
 
-    /// The password grant (resource owner password credentials).
-    public func signIn(tenant: Tenant, clientId: String, username: String, password: String, issuer: String) async throws -> OrgTokens {
+    /// The password grant (resource owner password credentials): people get tokens for
+    /// Microsoft Graph (the default) or, to exchange them for ACS tokens, for Azure
+    /// Communication Services' Teams API (`https://auth.msft.communication.azure.com/Teams.ManageCalls`).
+    public func signIn(
+        tenant: Tenant,
+        clientId: String,
+        username: String,
+        password: String,
+        scope: String?,
+        issuer: String
+    ) async throws -> OrgTokens {
         let (app, _) = try await registeredApp(clientId, in: tenant)
+        let requested = try OrgTokenRequestScope.parse(scope, grant: .password, tenant: tenant)
         let invalid = OAuthError.invalidGrant("AADSTS50126: Error validating credentials due to invalid username or password.")
         guard let user = try await store.orgUser(userPrincipalName: username.lowercased()), user.tenantId == tenant.id,
             let hash = try await store.passwordHash(of: user.id), PasswordHasher.verify(password, against: hash)
@@ -44,7 +53,7 @@ public struct OrgSignInService: Sendable {
         let tid = tenant.id.uuidString.lowercased()
         let oid = user.id.uuidString.lowercased()
         let access = OrgAccessTokenClaims(
-            aud: OrgTokenAuthority.graphAudience,
+            aud: requested.audience.identifier,
             iss: issuer,
             iat: iat,
             nbf: iat,
@@ -57,7 +66,7 @@ public struct OrgSignInService: Sendable {
             idtyp: "user",
             ver: "2.0",
             uti: ids.uuid().uuidString.lowercased(),
-            scp: Self.userScopes.joined(separator: " "),
+            scp: requested.delegatedScopes.joined(separator: " "),
             roles: nil,
             upn: user.userPrincipalName,
             preferred_username: user.userPrincipalName,
@@ -79,23 +88,26 @@ public struct OrgSignInService: Sendable {
         return OrgTokens(
             accessToken: try await tokens.sign(access),
             idToken: try await tokens.sign(idToken),
-            scope: Self.userScopes.joined(separator: " "),
+            scope: requested.delegatedScopes.joined(separator: " "),
             expiresIn: Int(Self.tokenLifetime),
             subject: oid,
             tenantId: tid
         )
     }
 
-    /// The client-credentials grant.
-    public func signIn(tenant: Tenant, clientId: String, clientSecret: String, issuer: String) async throws -> OrgTokens {
+    /// The client-credentials grant: an app token for the one API `scope` names
+    /// (`<API>/.default`): Microsoft Graph (with the app's Graph roles) or Azure Communication
+    /// Services (whose access is decided by role assignments on each resource, not by the token).
+    public func signIn(tenant: Tenant, clientId: String, clientSecret: String, scope: String?, issuer: String) async throws -> OrgTokens {
         let (app, secretHash) = try await registeredApp(clientId, in: tenant)
         guard Self.secretHash(clientSecret) == secretHash else {
             throw OAuthError.invalidClient("AADSTS7000215: Invalid client secret provided.")
         }
+        let requested = try OrgTokenRequestScope.parse(scope, grant: .clientCredentials, tenant: tenant)
         let iat = Int(clock.now().timeIntervalSince1970)
         let appId = app.appId.uuidString.lowercased()
         let access = OrgAccessTokenClaims(
-            aud: OrgTokenAuthority.graphAudience,
+            aud: requested.audience.identifier,
             iss: issuer,
             iat: iat,
             nbf: iat,
@@ -109,7 +121,7 @@ public struct OrgSignInService: Sendable {
             ver: "2.0",
             uti: ids.uuid().uuidString.lowercased(),
             scp: nil,
-            roles: Self.appRoles,
+            roles: requested.audience == .graph ? Self.appRoles : nil,
             upn: nil,
             preferred_username: nil,
             name: app.displayName
@@ -117,19 +129,20 @@ public struct OrgSignInService: Sendable {
         return OrgTokens(
             accessToken: try await tokens.sign(access),
             idToken: nil,
-            scope: "\(OrgTokenAuthority.graphAudience)/.default",
+            scope: requested.requested,
             expiresIn: Int(Self.tokenLifetime),
             subject: appId,
             tenantId: tenant.id.uuidString.lowercased()
         )
     }
 
-    /// Who an organization access token belongs to; checks signature, audience, expiry, and
-    /// that the person or app still exists in the tenant. Every failure is the same 401.
-    public func authenticate(accessToken: String) async throws -> OrgPrincipal {
+    /// Who an organization access token belongs to; checks signature, audience (one of
+    /// `audiences`), expiry, and that the person or app still exists in the tenant. Every
+    /// failure is the same 401.
+    public func authenticate(accessToken: String, for audiences: [OrgTokenAudience] = [.graph]) async throws -> OrgPrincipal {
         let claims = try await tokens.verifiedAccessClaims(of: accessToken)
         let invalid = ParleyError(.unauthenticated, wireCode: "InvalidAuthenticationToken", "Access token is invalid or has expired.")
-        guard claims.aud == OrgTokenAuthority.graphAudience, TimeInterval(claims.exp) > clock.now().timeIntervalSince1970,
+        guard let audience = audiences.first(where: { $0.matches(claims.aud) }), TimeInterval(claims.exp) > clock.now().timeIntervalSince1970,
             let tenantId = UUID(uuidString: claims.tid), let oid = UUID(uuidString: claims.oid)
         else { throw invalid }
         switch claims.idtyp {
@@ -137,6 +150,7 @@ public struct OrgSignInService: Sendable {
             guard let user = try await store.orgUser(id: oid), user.tenantId == tenantId else { throw invalid }
             return OrgPrincipal(
                 tenantId: tenantId,
+                audience: audience,
                 kind: .user(user),
                 permissions: Set((claims.scp ?? "").split(separator: " ").map(String.init)),
                 clientAppId: claims.appid,
@@ -146,6 +160,7 @@ public struct OrgSignInService: Sendable {
             guard let (app, _) = try await store.app(id: oid), app.tenantId == tenantId else { throw invalid }
             return OrgPrincipal(
                 tenantId: tenantId,
+                audience: audience,
                 kind: .app(app),
                 permissions: Set(claims.roles ?? []),
                 clientAppId: claims.appid,
@@ -231,6 +246,8 @@ public struct OrgPrincipal: Sendable {
     }
 
     public var tenantId: UUID
+    /// The API the token is for.
+    public var audience: OrgTokenAudience
     public var kind: Kind
     /// Delegated scopes or application roles.
     public var permissions: Set<String>
@@ -256,6 +273,10 @@ public struct OAuthError: Error, Sendable, Equatable {
     public static func invalidClient(_ description: String) -> OAuthError { .init(error: "invalid_client", description: description, status: 401) }
     public static func unauthorizedClient(_ description: String) -> OAuthError {
         .init(error: "unauthorized_client", description: description, status: 400)
+    }
+    public static func invalidScope(_ description: String) -> OAuthError { .init(error: "invalid_scope", description: description, status: 400) }
+    public static func invalidResource(_ description: String) -> OAuthError {
+        .init(error: "invalid_resource", description: description, status: 400)
     }
     public static func unsupportedGrantType(_ description: String) -> OAuthError {
         .init(error: "unsupported_grant_type", description: description, status: 400)

@@ -35,3 +35,11 @@ public protocol DirectoryStore: Sendable {
     func voiceApps(in tenantId: UUID) async throws -> [TeamsVoiceApp]
     func voiceApp(appId: UUID) async throws -> TeamsVoiceApp?
 }
+
+extension DirectoryStore {
+    /// The tenant named by id or domain (any case), as an authority path segment names it.
+    public func tenant(named name: String) async throws -> Tenant? {
+        if let id = UUID(uuidString: name), let tenant = try await tenant(id: id) { return tenant }
+        return try await tenants().first { $0.domain == name.lowercased() }
+    }
+}

@@ -39,7 +39,8 @@ struct AdminController {
         return try WireIO.json(
             ConnectionStringModel(
                 primaryConnectionString: resource.connectionString(endpoint: url, key: .primary),
-                secondaryConnectionString: resource.connectionString(endpoint: url, key: .secondary)
+                secondaryConnectionString: resource.connectionString(endpoint: url, key: .secondary),
+                resourceEndpoint: ResourceEndpoints.url(of: resource, server: url)
             )
         )
     }
@@ -63,6 +64,7 @@ struct AdminController {
             primaryKey: resource.primaryKey,
             secondaryKey: resource.secondaryKey,
             connectionString: resource.connectionString(endpoint: url),
+            resourceEndpoint: ResourceEndpoints.url(of: resource, server: url),
             createdOn: WireTimestamp.rfc3339(resource.createdAt)
         )
     }

@@ -78,12 +78,19 @@ struct OAuthController {
             guard let username = form["username"], let password = form["password"] else {
                 throw OAuthError.invalidRequest("AADSTS900144: The request body must contain 'username' and 'password'.")
             }
-            tokens = try await signIn.signIn(tenant: tenant, clientId: clientId, username: username, password: password, issuer: issuer)
+            tokens = try await signIn.signIn(
+                tenant: tenant,
+                clientId: clientId,
+                username: username,
+                password: password,
+                scope: form["scope"],
+                issuer: issuer
+            )
         case "client_credentials":
             guard let secret = form["client_secret"] ?? basic?.secret else {
                 throw OAuthError.invalidClient("AADSTS7000218: The request body must contain 'client_assertion' or 'client_secret'.")
             }
-            tokens = try await signIn.signIn(tenant: tenant, clientId: clientId, clientSecret: secret, issuer: issuer)
+            tokens = try await signIn.signIn(tenant: tenant, clientId: clientId, clientSecret: secret, scope: form["scope"], issuer: issuer)
         case let other:
             throw OAuthError.unsupportedGrantType("AADSTS70003: The app requested an unsupported grant type '\(other ?? "")'.")
         }
