@@ -1,11 +1,28 @@
-"""Fixtures for the conformance suite: the official Azure Python SDKs, unmodified, against Parley.
+"""Fixtures for the conformance suite: the official Azure Python SDKs, unmodified, against Parley
+or against any endpoint that speaks the ACS APIs (the real service included).
 
-The server is started by `scripts/test`, which waits for its ready file and then runs pytest with:
+Two targets (docs/testing-your-app.md, "Validating Parley against your own ACS resource"):
 
-  PARLEY_READY_FILE   path of the JSON document the server writes once it listens
-  REQUESTS_CA_BUNDLE  the server's CA, for the sync clients (`requests` transport)
-  SSL_CERT_FILE       the same CA, for the async clients (aiohttp); it must be in the environment
-                      before the Python process starts, which is why the script sets it.
+- Parley, started by `scripts/test`, which waits for its ready file and then runs pytest with:
+
+    PARLEY_READY_FILE   path of the JSON document the server writes once it listens
+    REQUESTS_CA_BUNDLE  the server's CA, for the sync clients (`requests` transport)
+    SSL_CERT_FILE       the same CA, for the async clients (aiohttp); it must be in the environment
+                        before the Python process starts, which is why the script sets it.
+
+- Any other endpoint (`scripts/test --against "<connection string>"`), from:
+
+    CONFORMANCE_CONNECTION_STRING   `endpoint=https://…/;accesskey=…` of the resource under test
+    REQUESTS_CA_BUNDLE / SSL_CERT_FILE   only for an endpoint whose CA the system does not trust
+    CONFORMANCE_TEAMS_AUTHORITY, CONFORMANCE_TEAMS_CLIENT_ID, CONFORMANCE_TEAMS_USERNAME,
+    CONFORMANCE_TEAMS_PASSWORD   optional: a Teams user of an organization that enabled interop
+                        with the resource, signed in at that authority (the organization side)
+
+  Tests that need what only Parley has are skipped there, each with its reason, by marker:
+  `parley_admin` (sets up through Parley's operator API), `parley_dev` (development mode's
+  faults, clock and snapshots), `parley_only(reason)` (a feature of Parley's own: the real-time
+  WebSocket protocol, /health, /parley/v1/me, its server process). A test that uses a fixture of
+  the operator API must carry `parley_admin`: collection fails otherwise, so the marks stay honest.
 
 The SDKs are never told about the CA in code (no `connection_verify=`), never get
 `enforce_https=False`, and never see a patched class: what passes here passes for a user who
@@ -26,14 +43,51 @@ from azure.communication.identity import CommunicationIdentityClient
 
 import support
 
+# ---- Targets and markers ------------------------------------------------------------------
+
+PARLEY_MARKERS = {
+    "parley_admin": "needs Parley's operator API (/admin) to set up resources, organizations, passwords or role grants",
+    "parley_dev": "needs Parley's development mode (fault injection, the controllable clock, snapshots)",
+    "parley_only": "tests a feature only Parley has",
+}
+
+# Fixtures that call the operator API: a test using one must be marked `parley_admin`.
+ADMIN_FIXTURES = {"admin_headers", "create_resource", "second_resource", "org_maker", "new_org", "org"}
+
+
+def pytest_collection_modifyitems(config, items):
+    kind = support.target_kind()
+    unmarked = []
+    for item in items:
+        marks = {mark.name: mark for mark in item.iter_markers() if mark.name in PARLEY_MARKERS}
+        if ADMIN_FIXTURES & set(getattr(item, "fixturenames", ())) and "parley_admin" not in marks:
+            unmarked.append(item.nodeid)
+        if kind != "external" or not marks:
+            continue
+        reasons = []
+        for name, mark in marks.items():
+            detail = f": {mark.args[0]}" if mark.args else ""
+            reasons.append(PARLEY_MARKERS[name] + detail)
+        item.add_marker(pytest.mark.skip(reason="; ".join(reasons) + " (the target is not Parley)"))
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests use the operator API but are not marked @pytest.mark.parley_admin "
+            "(they would fail, not skip, against another endpoint):\n  " + "\n  ".join(unmarked)
+        )
+
 
 @pytest.fixture(scope="session")
 def ready() -> dict[str, Any]:
+    """Parley's ready document; against another endpoint, the same fields that can be known
+    from its connection string (no admin key, no CA, no relay secret)."""
+    if support.target_kind() == "external":
+        return external_ready(os.environ["CONFORMANCE_CONNECTION_STRING"])
     path = os.environ.get("PARLEY_READY_FILE")
     if not path:
         pytest.fail(
-            "PARLEY_READY_FILE is not set: run the suite through scripts/test "
-            "(it starts the server and sets the CA environment variables)",
+            "PARLEY_READY_FILE is not set: run the suite through scripts/test (it starts the server and sets "
+            "the CA environment variables), or point it at an endpoint with "
+            "scripts/test --against '<connection string>' (CONFORMANCE_CONNECTION_STRING)",
             pytrace=False,
         )
     doc = json.loads(Path(path).read_text())
@@ -51,6 +105,24 @@ def ready() -> dict[str, Any]:
                 pytrace=False,
             )
     return doc
+
+
+def external_ready(connection_string: str) -> dict[str, Any]:
+    """What the suite knows of an endpoint that is not (or not known to be) Parley: its endpoint,
+    and its resource's immutable id, read from the id of a user made through the identity SDK
+    (`8:acs:<immutable id>_<user>`)."""
+    endpoint = support.parse_connection_string(connection_string)["endpoint"]
+    if not endpoint.endswith("/"):
+        endpoint += "/"
+    user = CommunicationIdentityClient.from_connection_string(connection_string).create_user()
+    raw_id = user.properties["id"]
+    assert raw_id.startswith("8:acs:") and "_" in raw_id, f"unexpected user id {raw_id!r}"
+    immutable_id = raw_id[len("8:acs:"):].split("_", 1)[0]
+    return {
+        "url": endpoint.rstrip("/"),
+        "connectionString": connection_string,
+        "resource": {"id": "external", "immutableResourceId": immutable_id, "endpoint": endpoint},
+    }
 
 
 @pytest.fixture(scope="session")
@@ -252,6 +324,29 @@ def msal_http(base_url):
     session.close()
 
 
+@pytest.fixture
+def teams_user(request):
+    """A Teams user who signs in at an organization's authority (`support.TeamsUser`): in Parley,
+    a person of a fresh organization made through the operator API; elsewhere, the one given by
+    CONFORMANCE_TEAMS_AUTHORITY, _CLIENT_ID, _USERNAME and _PASSWORD (skipped without them)."""
+    if support.target_kind() == "external":
+        names = ("AUTHORITY", "CLIENT_ID", "USERNAME", "PASSWORD")
+        values = {name: os.environ.get(f"CONFORMANCE_TEAMS_{name}") for name in names}
+        if not all(values.values()):
+            pytest.skip(
+                "the organization side needs a Teams user: set CONFORMANCE_TEAMS_AUTHORITY, CONFORMANCE_TEAMS_CLIENT_ID, "
+                "CONFORMANCE_TEAMS_USERNAME and CONFORMANCE_TEAMS_PASSWORD (docs/testing-your-app.md)"
+            )
+        return support.TeamsUser(values["AUTHORITY"], values["CLIENT_ID"], values["USERNAME"], values["PASSWORD"])
+    org = request.getfixturevalue("org")
+    person = org.add_user("Adele Vance")
+    app = org.add_app("Contoso Teams client")
+    return support.TeamsUser(
+        org.authority, app["appId"], person["userPrincipalName"], person["password"],
+        http_client=request.getfixturevalue("msal_http"), instance_discovery=False,
+    )
+
+
 # ---- A real browser (test_realtime_browser.py) ---------------------------------------------
 
 @pytest.fixture(scope="session")
@@ -267,3 +362,63 @@ def browser(ready, tmp_path_factory):
     driver.quit()
 
 
+
+
+# ---- Development mode (test_dev_*.py) ------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def dev_server_process(ready, tmp_path_factory):
+    """One `parley serve --dev` for the development-mode tests, sharing the main server's CA."""
+    work = tmp_path_factory.mktemp("dev-server")
+    server = support.OwnServer(work / "data", work, "dev", args=["--dev"], share_ca_of=ready["dataDirectory"])
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dev(dev_server_process) -> support.DevServer:
+    """The development-mode server, with no fault rules and its clock on real time for each test."""
+    server = support.DevServer(dev_server_process)
+    server.reset()
+    yield server
+    server.reset()
+
+
+@pytest.fixture
+def dev_identity(dev) -> CommunicationIdentityClient:
+    return CommunicationIdentityClient.from_connection_string(dev.conn_str)
+
+
+@pytest.fixture
+def dev_user(dev, dev_identity):
+    """Factory: a fresh app user of the development server's resource (`support.ChatUser`)."""
+    made: list[support.ChatUser] = []
+
+    def make(scopes=("chat", "voip")) -> support.ChatUser:
+        user, token = dev_identity.create_user_and_token(list(scopes))
+        chat_user = support.ChatUser(dev.endpoint, user, token.token, list(scopes))
+        made.append(chat_user)
+        return chat_user
+
+    yield make
+    for u in made:
+        u.close()
+
+
+@pytest.fixture
+def dev_sockets(dev):
+    """Factory: `dev_sockets(user, name)` opens a calling endpoint on the development server."""
+    opened: list[support.CallSocket] = []
+
+    def open_socket(user: support.ChatUser, name: str, **kwargs) -> support.CallSocket:
+        s = support.CallSocket(dev.base_url, user.token, user.raw_id, name, **kwargs)
+        opened.append(s)
+        return s
+
+    yield open_socket
+    for s in opened:
+        try:
+            s.close()
+        except Exception:
+            pass

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import re
 import time
@@ -23,10 +24,11 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from email.utils import formatdate
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import quote, urlsplit
 
 import pytest
+import websocket  # websocket-client, a dependency of selenium
 from azure.communication.chat import (
     ChatClient,
     ChatMessageType,
@@ -49,6 +51,20 @@ IDENTITY_API_VERSION = "2023-10-01"
 EMPTY_BODY_SHA256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 
 ALL_SCOPES = ["chat", "voip", "chat.join", "chat.join.limited", "voip.join"]
+
+
+# --------------------------------------------------------------------------------------------
+# The target
+# --------------------------------------------------------------------------------------------
+
+def target_kind() -> str:
+    """`parley` (scripts/test started a server and wrote its ready file) or `external` (a
+    connection string of any endpoint was given: CONFORMANCE_CONNECTION_STRING); `none` otherwise."""
+    if os.environ.get("PARLEY_READY_FILE"):
+        return "parley"
+    if os.environ.get("CONFORMANCE_CONNECTION_STRING"):
+        return "external"
+    return "none"
 
 
 # --------------------------------------------------------------------------------------------
@@ -523,6 +539,37 @@ class Org:
         return body
 
 
+class TeamsUser:
+    """A Teams user of an organization that enabled interop with the resource, who signs in at the
+    organization's authority with a public client app, as the ACS quickstart for Teams users does
+    (MSAL's username/password flow). Parley's (`conftest.teams_user`) is made through the operator
+    API; another endpoint's comes from CONFORMANCE_TEAMS_AUTHORITY, _CLIENT_ID, _USERNAME, _PASSWORD."""
+
+    def __init__(self, authority: str, client_id: str, username: str, password: str,
+                 http_client: Any = None, instance_discovery: bool = True):
+        self.authority = authority
+        self.client_id = client_id
+        self.username = username
+        self.password = password
+        self.http_client = http_client
+        self.instance_discovery = instance_discovery
+
+    def sign_in(self, scopes: list[str]) -> dict[str, Any]:
+        """MSAL's result of the sign-in (with `access_token`), or a failed assertion with MSAL's error."""
+        import msal
+        import warnings
+
+        kwargs: dict[str, Any] = {"authority": self.authority, "instance_discovery": self.instance_discovery}
+        if self.http_client is not None:
+            kwargs["http_client"] = self.http_client
+        app = msal.PublicClientApplication(self.client_id, **kwargs)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "This API has been deprecated", DeprecationWarning)
+            result = app.acquire_token_by_username_password(self.username, self.password, scopes=scopes)
+        assert "access_token" in result, result
+        return result
+
+
 def oauth_error(resp, status: int | tuple[int, ...], error: str | tuple[str, ...]) -> dict[str, Any]:
     """Assert an OAuth 2.0 error response (RFC 6749 §5.2) and return its body.
 
@@ -641,6 +688,136 @@ def launch_chromium(ca_path: str, home: Path, extra_args: tuple[str, ...] = ()):
 
 
 # --------------------------------------------------------------------------------------------
+# Parley's calling protocol over the real-time WebSocket (websocket-client, Selenium's dependency)
+# --------------------------------------------------------------------------------------------
+
+CALL_WAIT_SECONDS = 20
+
+
+
+class CallSocket:
+    """A real-time connection registered as a calling endpoint (token in the header, as a
+    non-browser client sends it). Every frame read is kept in `frames`, in order."""
+
+    def __init__(self, base_url: str, token: str, raw_id: str, name: str, register: bool = True, after: int | None = None):
+        self.name = name
+        self.raw_id = raw_id
+        self.seq = 0
+        self.frames: list[dict[str, Any]] = []
+        self.ws = websocket.create_connection(
+            f"wss://{urlsplit(base_url).netloc}/parley/v1/realtime" + ("" if after is None else f"?after={after}"),
+            header=[f"Authorization: Bearer {token}"],
+            sslopt={"cert_reqs": ssl.CERT_REQUIRED, "ca_certs": os.environ["REQUESTS_CA_BUNDLE"]},
+            timeout=CALL_CALL_WAIT_SECONDS,
+        )
+        hello = self.wait(lambda f: f["type"] == "hello", "hello")
+        assert hello["data"]["identity"]["rawId"] == raw_id, hello
+        self.position: int = hello["data"]["position"]
+        self.wait(lambda f: f["type"] == "caughtUp", "caughtUp")
+        self.endpoint_id: str | None = None
+        if register:
+            registration = self.ok("registerCallAgent", {"displayName": name})["registration"]
+            assert registration["endpointId"] and registration["calls"] == [], registration
+            self.endpoint_id = registration["endpointId"]
+
+    def __repr__(self) -> str:
+        return f"CallSocket({self.name}, {self.raw_id})"
+
+    def wait(self, match: Callable[[dict[str, Any]], bool], what: str, start: int = 0) -> dict[str, Any]:
+        """The first frame from index `start` on that satisfies `match`, reading more as needed;
+        bounded by CALL_WAIT_SECONDS in all."""
+        index = start
+        deadline = time.monotonic() + CALL_WAIT_SECONDS
+        while True:
+            while index < len(self.frames):
+                if match(self.frames[index]):
+                    return self.frames[index]
+                index += 1
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            self.ws.settimeout(remaining)
+            try:
+                text = self.ws.recv()
+            except websocket.WebSocketTimeoutException:
+                break
+            self.frames.append(json.loads(text))
+        pytest.fail(f"{self.name}: no {what} within {CALL_WAIT_SECONDS} s; frames: {json.dumps(self.frames)[-6000:]}")
+
+    def request(self, type_: str, data: dict[str, Any]) -> dict[str, Any]:
+        self.seq += 1
+        request_id = f"{self.name}-{self.seq}"
+        start = len(self.frames)
+        self.ws.send(json.dumps({"type": type_, "requestId": request_id, "data": data}))
+        frame = self.wait(
+            lambda f: f["type"] == "reply" and f["data"].get("requestId") == request_id,
+            f"reply to {type_} ({request_id})", start,
+        )
+        return frame["data"]
+
+    def ok(self, type_: str, data: dict[str, Any]) -> dict[str, Any]:
+        reply = self.request(type_, data)
+        assert "error" not in reply, f"{self.name}: {type_} {data} refused: {reply}"
+        return reply
+
+    def call_frame(self, call_id: str, match: Callable[[dict[str, Any]], bool], what: str, start: int = 0) -> dict[str, Any]:
+        """The data of the first `call` frame of `call_id` (from index `start`) satisfying `match`."""
+        return self.wait(
+            lambda f: f["type"] == "call" and f["data"]["id"] == call_id and match(f["data"]),
+            f"call frame of {call_id} with {what}", start,
+        )["data"]
+
+    def call_frames(self, call_id: str, start: int = 0) -> list[dict[str, Any]]:
+        return [f["data"] for f in self.frames[start:] if f["type"] == "call" and f["data"]["id"] == call_id]
+
+    def newest(self, call_id: str) -> dict[str, Any]:
+        """The newest snapshot of `call_id` received so far (the highest `version`)."""
+        frames = self.call_frames(call_id)
+        assert frames, f"{self.name}: no call frame of {call_id}"
+        return max(frames, key=lambda d: d["version"])
+
+    def closed(self) -> int | None:
+        """Reads until the server ends the connection; returns its close code, or None when it
+        closed with no close frame (a dropped network: a client sees 1006)."""
+        deadline = time.monotonic() + CALL_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            self.ws.settimeout(max(0.1, deadline - time.monotonic()))
+            try:
+                opcode, data = self.ws.recv_data(control_frame=True)
+            except websocket.WebSocketConnectionClosedException:
+                return None
+            except websocket.WebSocketTimeoutException:
+                break
+            except (ConnectionError, OSError, ssl.SSLError):
+                return None
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                return int.from_bytes(data[:2], "big") if len(data) >= 2 else 1005
+            if opcode == websocket.ABNF.OPCODE_TEXT:
+                self.frames.append(json.loads(data))
+        pytest.fail(f"{self.name}: the connection did not close within {CALL_WAIT_SECONDS} s")
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def connect_call(caller: CallSocket, callee: CallSocket) -> str:
+    """The caller rings the callee, who accepts; both see the call Connected and not recorded.
+    Returns the server call id."""
+    started = caller.ok("startCall", {"targets": [{"rawId": callee.raw_id}]})["call"]
+    call_id = started["id"]
+    assert call_id and started["state"] == "Connecting", started
+    callee.wait(lambda f: f["type"] == "incomingCall" and f["data"]["id"] == call_id, f"incomingCall {call_id}")
+    accepted = callee.ok("acceptCall", {"callId": call_id})["call"]
+    assert accepted["id"] == call_id, accepted
+    for side in (caller, callee):
+        snapshot = side.call_frame(call_id, lambda d: d["state"] == "Connected", "state Connected")
+        assert snapshot["isRecordingActive"] is False, snapshot
+        assert snapshot["isGroupCall"] is False, snapshot
+    return call_id
+
+
+
+# --------------------------------------------------------------------------------------------
 # A server of a test's own (not the one scripts/test started)
 # --------------------------------------------------------------------------------------------
 
@@ -658,7 +835,9 @@ class OwnServer:
     """
 
     def __init__(self, data_dir: Path, work: Path, name: str, prefix: Iterable[str] = (),
-                 extra_env: Mapping[str, str] | None = None, share_ca_of: str | None = None):
+                 extra_env: Mapping[str, str] | None = None, share_ca_of: str | None = None,
+                 args: Iterable[str] = ()):
+        self.args = list(args)
         self.ready_path = work / f"ready-{name}.json"
         self.log_path = work / f"server-{name}.log"
         self.data_dir = data_dir
@@ -684,7 +863,7 @@ class OwnServer:
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 [*self.prefix, binary, "serve", "--port", "0", "--data-dir", str(self.data_dir),
-                 "--ready-file", str(self.ready_path)],
+                 "--ready-file", str(self.ready_path), *self.args],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
             )
         deadline = time.monotonic() + OWN_SERVER_READY_TIMEOUT
@@ -757,3 +936,90 @@ class StaticTokenCredential:
 
         self.scopes_asked.append(scopes)
         return AccessToken(self.token, self.expires_on)
+
+
+# --------------------------------------------------------------------------------------------
+# Development mode (docs/testing-your-app.md): a server of the suite's own, started with --dev
+# --------------------------------------------------------------------------------------------
+
+class DevServer:
+    """A Parley in development mode with its admin API at hand: the clock, fault rules,
+    snapshots, real-time drops and calls (`/admin/dev/...`). Its CA is the main server's, so the
+    SDKs trust it through the same environment variables."""
+
+    def __init__(self, server: OwnServer):
+        self.server = server
+        ready = server.ready
+        assert ready is not None
+        self.ready = ready
+        self.base_url = ready["url"].rstrip("/")
+        self.conn_str = ready["connectionString"]
+        self.endpoint = ready["resource"]["endpoint"]
+        self.admin = {"Authorization": f"Bearer {ready['adminKey']}"}
+
+    def request(self, method: str, path: str, expect: int | None = 200, **kwargs):
+        import requests
+
+        kwargs.setdefault("timeout", HTTP_TIMEOUT)
+        resp = requests.request(method, self.base_url + path, headers=self.admin, **kwargs)
+        if expect is not None:
+            assert resp.status_code == expect, describe(resp)
+        return resp
+
+    # The clock
+    def clock(self) -> dict[str, Any]:
+        return self.request("GET", "/admin/dev/clock").json()
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        return self.request("POST", "/admin/dev/clock/advance", json={"seconds": seconds}).json()
+
+    def freeze(self) -> dict[str, Any]:
+        return self.request("POST", "/admin/dev/clock/freeze").json()
+
+    def resume(self) -> dict[str, Any]:
+        return self.request("POST", "/admin/dev/clock/resume").json()
+
+    # Faults
+    def fault(self, action: Mapping[str, Any], times: int | None = None, duration: float | None = None, **match: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {"match": match, "action": dict(action)}
+        if times is not None:
+            body["times"] = times
+        if duration is not None:
+            body["durationSeconds"] = duration
+        return self.request("POST", "/admin/dev/faults", expect=201, json=body).json()
+
+    def rule(self, rule_id: str) -> dict[str, Any] | None:
+        resp = self.request("GET", f"/admin/dev/faults/{rule_id}", expect=None)
+        return resp.json() if resp.status_code == 200 else None
+
+    def clear_faults(self) -> int:
+        return self.request("DELETE", "/admin/dev/faults").json()["removed"]
+
+    # Snapshots
+    def save(self, name: str) -> dict[str, Any]:
+        return self.request("POST", "/admin/dev/snapshots", expect=201, json={"name": name, "replace": True}).json()
+
+    def restore(self, name: str) -> dict[str, Any]:
+        return self.request("POST", f"/admin/dev/snapshots/{name}/restore").json()
+
+    # Connections and calls
+    def drop(self, identity: str, close_code: int | None = None) -> int:
+        body: dict[str, Any] = {"identity": identity}
+        if close_code is not None:
+            body["closeCode"] = close_code
+        return self.request("POST", "/admin/dev/realtime/drop", json=body).json()["dropped"]
+
+    def calls(self) -> list[dict[str, Any]]:
+        return self.request("GET", "/admin/dev/calls").json()["value"]
+
+    def end_call(self, call_id: str, code: int, sub_code: int) -> None:
+        self.request("POST", f"/admin/dev/calls/{call_id}/end", expect=204, json={"code": code, "subCode": sub_code})
+
+    def drop_endpoint(self, endpoint_id: str, close_code: int | None = None) -> None:
+        body = {} if close_code is None else {"closeCode": close_code}
+        self.request("POST", f"/admin/dev/calls/endpoints/{endpoint_id}/drop", json=body)
+
+    def reset(self) -> None:
+        """Between tests: no rules, real time."""
+        self.clear_faults()
+        self.resume()

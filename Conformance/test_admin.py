@@ -14,6 +14,8 @@ from azure.core.exceptions import ClientAuthenticationError, ResourceNotFoundErr
 
 import support
 
+pytestmark = pytest.mark.parley_admin
+
 
 def resource_list(body):
     """The list endpoint answers an ACS-style page: `{"value": [...]}`."""

@@ -21,6 +21,7 @@ from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, 
 import support
 
 
+@pytest.mark.parley_only("it checks the tokens with GET /parley/v1/me, Parley's own token introspection")
 async def test_async_lifecycle(conn_str, immutable_id, http):
     async with AsyncIdentityClient.from_connection_string(conn_str) as client:
         user = await client.create_user()

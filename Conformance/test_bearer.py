@@ -9,7 +9,11 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
+
 import support
+
+pytestmark = pytest.mark.parley_only("GET /parley/v1/me is Parley's own token introspection")
 
 
 def assert_401(resp) -> None:

@@ -29,22 +29,19 @@ the same request body.
 from __future__ import annotations
 
 import json
-import os
-import ssl
-import time
 import uuid
 import warnings
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import websocket  # websocket-client, a dependency of selenium
 from azure.communication.callautomation import CallAutomationClient
 from azure.core.exceptions import HttpResponseError
 
 import support
 
-WAIT_SECONDS = 20
+pytestmark = [pytest.mark.parley_admin, pytest.mark.parley_only("the calls are placed through Parley's real-time calling protocol")]
+
 # The newest api-version of azure-communication-callautomation 1.6.0 (its DEFAULT_VERSION).
 SDK_API_VERSION = "2026-03-12"
 
@@ -109,106 +106,7 @@ def assert_error(exc: HttpResponseError, wire: Wire, status: int, code: str | No
         assert exc.error.code == code, f"expected error code {code!r}, got {exc.error.code!r}: {exc}\n{wire}"
 
 
-# ---- calling over the real-time WebSocket -------------------------------------------------------
-
-class CallSocket:
-    """A real-time connection registered as a calling endpoint (token in the header, as a
-    non-browser client sends it). Every frame read is kept in `frames`, in order."""
-
-    def __init__(self, base_url: str, token: str, raw_id: str, name: str):
-        self.name = name
-        self.raw_id = raw_id
-        self.seq = 0
-        self.frames: list[dict[str, Any]] = []
-        self.ws = websocket.create_connection(
-            f"wss://{urlsplit(base_url).netloc}/parley/v1/realtime",
-            header=[f"Authorization: Bearer {token}"],
-            sslopt={"cert_reqs": ssl.CERT_REQUIRED, "ca_certs": os.environ["REQUESTS_CA_BUNDLE"]},
-            timeout=WAIT_SECONDS,
-        )
-        hello = self.wait(lambda f: f["type"] == "hello", "hello")
-        assert hello["data"]["identity"]["rawId"] == raw_id, hello
-        self.wait(lambda f: f["type"] == "caughtUp", "caughtUp")
-        registration = self.ok("registerCallAgent", {"displayName": name})["registration"]
-        assert registration["endpointId"] and registration["calls"] == [], registration
-
-    def __repr__(self) -> str:
-        return f"CallSocket({self.name}, {self.raw_id})"
-
-    def wait(self, match: Callable[[dict[str, Any]], bool], what: str, start: int = 0) -> dict[str, Any]:
-        """The first frame from index `start` on that satisfies `match`, reading more as needed;
-        bounded by WAIT_SECONDS in all."""
-        index = start
-        deadline = time.monotonic() + WAIT_SECONDS
-        while True:
-            while index < len(self.frames):
-                if match(self.frames[index]):
-                    return self.frames[index]
-                index += 1
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            self.ws.settimeout(remaining)
-            try:
-                text = self.ws.recv()
-            except websocket.WebSocketTimeoutException:
-                break
-            self.frames.append(json.loads(text))
-        pytest.fail(f"{self.name}: no {what} within {WAIT_SECONDS} s; frames: {json.dumps(self.frames)[-6000:]}")
-
-    def request(self, type_: str, data: dict[str, Any]) -> dict[str, Any]:
-        self.seq += 1
-        request_id = f"{self.name}-{self.seq}"
-        start = len(self.frames)
-        self.ws.send(json.dumps({"type": type_, "requestId": request_id, "data": data}))
-        frame = self.wait(
-            lambda f: f["type"] == "reply" and f["data"].get("requestId") == request_id,
-            f"reply to {type_} ({request_id})", start,
-        )
-        return frame["data"]
-
-    def ok(self, type_: str, data: dict[str, Any]) -> dict[str, Any]:
-        reply = self.request(type_, data)
-        assert "error" not in reply, f"{self.name}: {type_} {data} refused: {reply}"
-        return reply
-
-    def call_frame(self, call_id: str, match: Callable[[dict[str, Any]], bool], what: str, start: int = 0) -> dict[str, Any]:
-        """The data of the first `call` frame of `call_id` (from index `start`) satisfying `match`."""
-        return self.wait(
-            lambda f: f["type"] == "call" and f["data"]["id"] == call_id and match(f["data"]),
-            f"call frame of {call_id} with {what}", start,
-        )["data"]
-
-    def call_frames(self, call_id: str, start: int = 0) -> list[dict[str, Any]]:
-        return [f["data"] for f in self.frames[start:] if f["type"] == "call" and f["data"]["id"] == call_id]
-
-    def newest(self, call_id: str) -> dict[str, Any]:
-        """The newest snapshot of `call_id` received so far (the highest `version`)."""
-        frames = self.call_frames(call_id)
-        assert frames, f"{self.name}: no call frame of {call_id}"
-        return max(frames, key=lambda d: d["version"])
-
-    def close(self) -> None:
-        self.ws.close()
-
-
-def connect_call(caller: CallSocket, callee: CallSocket) -> str:
-    """The caller rings the callee, who accepts; both see the call Connected and not recorded.
-    Returns the server call id."""
-    started = caller.ok("startCall", {"targets": [{"rawId": callee.raw_id}]})["call"]
-    call_id = started["id"]
-    assert call_id and started["state"] == "Connecting", started
-    callee.wait(lambda f: f["type"] == "incomingCall" and f["data"]["id"] == call_id, f"incomingCall {call_id}")
-    accepted = callee.ok("acceptCall", {"callId": call_id})["call"]
-    assert accepted["id"] == call_id, accepted
-    for side in (caller, callee):
-        snapshot = side.call_frame(call_id, lambda d: d["state"] == "Connected", "state Connected")
-        assert snapshot["isRecordingActive"] is False, snapshot
-        assert snapshot["isGroupCall"] is False, snapshot
-    return call_id
-
-
-def recording_seen(sides: list[CallSocket], call_id: str, active: bool, start: dict[str, int]) -> list[dict[str, Any]]:
+def recording_seen(sides: list[support.CallSocket], call_id: str, active: bool, start: dict[str, int]) -> list[dict[str, Any]]:
     """Each side receives a `call` frame of `call_id` with `isRecordingActive == active`, after
     frame index `start[side.name]`; returns those snapshots."""
     out = []
@@ -221,11 +119,11 @@ def recording_seen(sides: list[CallSocket], call_id: str, active: bool, start: d
     return out
 
 
-def marks(*sides: CallSocket) -> dict[str, int]:
+def marks(*sides: support.CallSocket) -> dict[str, int]:
     return {side.name: len(side.frames) for side in sides}
 
 
-def hang_up(caller: CallSocket, callee: CallSocket, call_id: str) -> None:
+def hang_up(caller: support.CallSocket, callee: support.CallSocket, call_id: str) -> None:
     caller.ok("hangUp", {"callId": call_id})
     for side in (caller, callee):
         side.call_frame(call_id, lambda d: d["state"] == "Disconnected", "state Disconnected")
@@ -243,12 +141,12 @@ def automation(conn_str):
 
 @pytest.fixture
 def sockets(base_url):
-    """Factory: `sockets(token, raw_id, name)` opens and registers a CallSocket; all are closed
+    """Factory: `sockets(token, raw_id, name)` opens and registers a `support.CallSocket`; all are closed
     after the test."""
-    opened: list[CallSocket] = []
+    opened: list[support.CallSocket] = []
 
-    def open_socket(token: str, raw_id: str, name: str) -> CallSocket:
-        s = CallSocket(base_url, token, raw_id, name)
+    def open_socket(token: str, raw_id: str, name: str) -> support.CallSocket:
+        s = support.CallSocket(base_url, token, raw_id, name)
         opened.append(s)
         return s
 
@@ -268,7 +166,7 @@ def app_pair(new_chat_user, sockets):
 
 def test_start_state_stop_between_two_app_users(app_pair, automation):
     alice, bob = app_pair
-    call_id = connect_call(alice, bob)
+    call_id = support.connect_call(alice, bob)
     wire = Wire()
 
     # Start: the SDK's current form for a server call id.
@@ -368,7 +266,7 @@ def test_another_resource_and_an_unanswered_call(app_pair, automation, second_re
     assert not any(d["isRecordingActive"] for d in alice.call_frames(ringing_id)), alice.call_frames(ringing_id)
 
     # A connected call of this resource, seen from another resource's key: 404, state unchanged.
-    call_id = connect_call(alice, bob)
+    call_id = support.connect_call(alice, bob)
     with CallAutomationClient.from_connection_string(second_resource["connectionString"]) as other:
         with pytest.raises(HttpResponseError) as info:
             other.start_recording(server_call_id=call_id, **wire.hooks)
@@ -404,7 +302,7 @@ def test_k3_no_resource_recording_of_a_1to1_interop_call(
     adele = sockets(org_token, person["rawId"], "adele")
     assert person["rawId"].startswith("8:orgid:"), person
 
-    call_id = connect_call(alice, adele)
+    call_id = support.connect_call(alice, adele)
     for side in (alice, adele):
         assert side.newest(call_id)["isInterop"] is True, side.newest(call_id)
 
@@ -438,7 +336,7 @@ def test_pausing_is_not_implemented_and_says_so(app_pair, automation):
     """Parley keeps a recording running or stopped; pause/resume (and starting paused) are a clear
     501 NotImplemented (docs/api.md), and change nothing."""
     alice, bob = app_pair
-    call_id = connect_call(alice, bob)
+    call_id = support.connect_call(alice, bob)
     wire = Wire()
     with pytest.raises(HttpResponseError) as info:
         automation.start_recording(server_call_id=call_id, pause_on_start=True, **wire.hooks)

@@ -49,6 +49,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 import support
 
+pytestmark = pytest.mark.parley_only("the calls are placed through Parley's real-time calling protocol, with Parley's coturn")
+
 
 WAIT_SECONDS = 20
 # Audio packets each side must receive (20 ms each): media flows, not only the handshake.

@@ -25,11 +25,14 @@ import support
 
 PARLEY_BIN = os.environ.get("PARLEY_BIN")
 
-pytestmark = pytest.mark.skipif(
-    not PARLEY_BIN,
-    reason="PARLEY_BIN is not set (scripts/test exports the absolute path of the server binary); "
-    "this test starts and kills its own server",
-)
+pytestmark = [
+    pytest.mark.parley_only("it kills and restarts a Parley server process"),
+    pytest.mark.skipif(
+        not PARLEY_BIN,
+        reason="PARLEY_BIN is not set (scripts/test exports the absolute path of the server binary); "
+        "this test starts and kills its own server",
+    ),
+]
 
 N_MESSAGES = 50
 CHILD_TIMEOUT = 300

@@ -88,6 +88,7 @@ def test_add_unknown_acs_user_is_reported(alice, bob, immutable_id):
     assert sorted(support.participant_ids(tc)) == sorted([alice.raw_id, bob.raw_id])
 
 
+@pytest.mark.parley_admin
 def test_add_user_of_other_resource_is_reported(alice, new_chat_user, second_resource):
     stranger = new_chat_user(resource=second_resource)
     tc = alice.create_thread()

@@ -164,6 +164,7 @@ def test_non_participant_is_forbidden(alice, bob, carol, operation):
     assert [m.content.message for m in support.user_messages(support.messages(tc))] == ["for Bob only"]
 
 
+@pytest.mark.parley_admin
 @pytest.mark.parametrize("operation", ["get_properties", "send_message", "list_messages", "list_participants"])
 def test_thread_of_other_resource_is_not_found(new_chat_user, second_resource, alice, operation):
     """Another resource's thread is 404, never 403: its existence does not leak across resources."""

@@ -39,7 +39,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 import support
 from conftest import Http
 # The calling helpers of the recording tests: real-time sockets that register and connect a call.
-from test_call_recording import CallSocket, connect_call, hang_up, marks, recording_seen
+from support import CallSocket, connect_call
+from test_call_recording import hang_up, marks, recording_seen
 from test_network_traversal import check as check_relay
 
 ENTRA_VARIABLES = (
@@ -47,6 +48,8 @@ ENTRA_VARIABLES = (
     "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_USERNAME", "AZURE_PASSWORD",
     "AZURE_FEDERATED_TOKEN_FILE", "AZURE_TOKEN_CREDENTIALS", "AZURE_REGIONAL_AUTHORITY_NAME",
 )
+
+pytestmark = pytest.mark.parley_admin
 
 
 # ---- fixtures -------------------------------------------------------------------------------------

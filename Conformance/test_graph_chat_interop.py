@@ -15,6 +15,8 @@ from azure.communication.chat import ChatMessageType, ChatParticipant, Microsoft
 
 import support
 
+pytestmark = pytest.mark.parley_admin
+
 
 @pytest.fixture
 def teams(org, http, admin_headers, immutable_id):

@@ -24,6 +24,8 @@ import requests
 
 import support
 
+pytestmark = pytest.mark.parley_admin
+
 # Microsoft's demo tenant names. Two start with "A".
 PEOPLE = [
     ("Adele Vance", "adelev"),

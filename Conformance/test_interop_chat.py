@@ -18,6 +18,8 @@ from azure.communication.chat import ChatMessageType, ChatParticipant, Microsoft
 
 import support
 
+pytestmark = pytest.mark.parley_admin
+
 
 @pytest.fixture
 def organization(http, admin_headers, immutable_id):

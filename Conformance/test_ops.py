@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 import support
+
+pytestmark = pytest.mark.parley_only("/health and /metrics are Parley's operational endpoints")
 
 
 def test_health(http):

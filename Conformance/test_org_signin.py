@@ -34,6 +34,8 @@ import pytest
 
 import support
 
+pytestmark = pytest.mark.parley_admin
+
 ROPC_DEPRECATED = pytest.mark.filterwarnings("ignore:This API has been deprecated:DeprecationWarning")
 
 

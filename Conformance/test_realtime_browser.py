@@ -20,6 +20,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 import support
 
+pytestmark = [pytest.mark.parley_admin, pytest.mark.parley_only("the real-time WebSocket protocol is Parley's own")]
+
 WAIT_SECONDS = 20
 
 # Runs in the page. Every connection collects into its own array (a closed socket's late frames

@@ -11,6 +11,8 @@ import os
 
 import pytest
 
+pytestmark = pytest.mark.parley_only("the real-time WebSocket protocol is Parley's own")
+
 PATH = "/parley/v1/realtime"
 
 

@@ -21,6 +21,7 @@ def signed_in(org):
     return person, app, org.sign_in(person, app)["access_token"]
 
 
+@pytest.mark.parley_admin
 def test_exchange_gives_an_acs_token_for_the_teams_user(identity_client, signed_in, http, immutable_id):
     person, app, org_token = signed_in
     token = identity_client.get_token_for_teams_user(org_token, app["appId"], person["id"])
@@ -35,6 +36,7 @@ def test_exchange_gives_an_acs_token_for_the_teams_user(identity_client, signed_
     assert body["scopes"] == ["voip"]
 
 
+@pytest.mark.parley_admin
 def test_exchange_checks_the_app_and_the_user(identity_client, signed_in, org):
     person, app, org_token = signed_in
     other = org.add_app("Another app")
@@ -50,6 +52,7 @@ def test_exchange_checks_the_app_and_the_user(identity_client, signed_in, org):
     assert wrong_user.value.error.target == "userId"
 
 
+@pytest.mark.parley_admin
 def test_exchange_refuses_invalid_and_app_tokens(identity_client, signed_in, org):
     person, app, _ = signed_in
     with pytest.raises(ClientAuthenticationError):
@@ -65,6 +68,7 @@ TEAMS_SCOPES = [
 ]
 
 
+@pytest.mark.parley_admin
 @pytest.mark.filterwarnings("ignore:This API has been deprecated:DeprecationWarning")
 def test_exchange_of_a_token_for_the_teams_api_as_the_quickstart_gets_it(identity_client, org, msal_http, http):
     import msal
@@ -88,6 +92,7 @@ def test_exchange_of_a_token_for_the_teams_api_as_the_quickstart_gets_it(identit
     assert graph.status_code == 401, support.describe(graph)
 
 
+@pytest.mark.parley_admin
 def test_the_teams_api_is_for_people_and_knows_its_permissions(org):
     app = org.add_app()
     support.oauth_error(org.client_credentials(app, scope="https://auth.msft.communication.azure.com/.default"), 400, "invalid_scope")
@@ -96,3 +101,14 @@ def test_the_teams_api_is_for_people_and_knows_its_permissions(org):
         org.password_grant(person, app, scope="https://auth.msft.communication.azure.com/Teams.ManageEverything"), 400, "invalid_scope"
     )
     assert "Teams.ManageEverything" in body["error_description"], body
+
+
+def test_a_teams_user_signed_in_at_the_authority_gets_an_acs_token(identity_client, teams_user, immutable_id):
+    """The quickstart's path, against any endpoint: MSAL at the organization's authority for the
+    Teams API of ACS, then `get_token_for_teams_user` with the user's object id."""
+    signed_in = teams_user.sign_in(TEAMS_SCOPES)
+    object_id = support.jwt_parts(signed_in["access_token"])[1]["oid"]
+    token = identity_client.get_token_for_teams_user(signed_in["access_token"], teams_user.client_id, object_id)
+    support.parse_expires_on(token.expires_on)
+    claims = support.jwt_parts(token.token)[1]
+    assert claims["resourceId"] == immutable_id, claims

@@ -50,6 +50,13 @@ enum Banner {
         } else {
             lines += ["Tip: 'swift run parley serve --demo' adds a demo organization of Teams users to chat with.", ""]
         }
+        if info.developmentMode == true {
+            lines += [
+                "DEVELOPMENT MODE: fault injection, a controllable clock and snapshots at \(info.url)/admin/dev",
+                "  ('parley dev --help', docs/testing-your-app.md). For testing only: never expose this server.",
+                "",
+            ]
+        }
         lines += [
             "Admin key (operator API at \(info.url)/admin, 'Authorization: Bearer <key>'):",
             "  \(info.adminKey)",

@@ -48,6 +48,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Seed a demo organization (Contoso) with interop enabled for the default resource (demo).")
     var demo = false
 
+    @Flag(help: "Development mode: fault injection, a controllable clock and snapshots for testing apps (dev.enabled).")
+    var dev = false
+
+    @Flag(help: "Allow development mode on an address other than loopback (dev.allowNonLoopback).")
+    var devAllowNonLoopback = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error (log.level).")
     var logLevel: String?
 
@@ -98,6 +104,8 @@ struct ServeCommand: AsyncParsableCommand {
         set("log.level", logLevel.map { .string($0) })
         set("demo", demo ? .bool(true) : nil)
         set("interop.profile", interopProfile.map { .string($0) })
+        set("dev.enabled", dev ? .bool(true) : nil)
+        set("dev.allowNonLoopback", devAllowNonLoopback ? .bool(true) : nil)
 
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: flags),

@@ -80,6 +80,13 @@ public struct AdminClient: Sendable {
         return try await transport.send(request).decode(Result.self)
     }
 
+    /// Sends a request whose answer has no body to read (204).
+    func send(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = String?.none) async throws {
+        var request = try TransportRequest.json(method, baseURL + path, body: body)
+        request.headers.add(name: "Authorization", value: "Bearer \(adminKey)")
+        _ = try await transport.send(request)
+    }
+
     static func escape(_ segment: String) -> String {
         URLEscaping.escape(segment)
     }

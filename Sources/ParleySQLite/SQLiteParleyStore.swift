@@ -7,7 +7,7 @@ import ParleyCore
 public final class SQLiteParleyStore: ParleyStore {
     let database: any DatabaseWriter
     let writer: GroupCommitWriter
-    private let users = UserCache()
+    let users = UserCache()
     let audiences = AudienceCache()
     public let commits = CommitNotifier(bufferSize: 1)
 

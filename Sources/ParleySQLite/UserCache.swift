@@ -41,4 +41,12 @@ final class UserCache: Sendable {
             state.users.removeValue(forKey: rawId)
         }
     }
+
+    /// Forgets every user (the database was replaced underneath).
+    func invalidateAll() {
+        state.withLock { state in
+            state.epoch &+= 1
+            state.users.removeAll()
+        }
+    }
 }

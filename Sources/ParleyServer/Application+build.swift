@@ -61,14 +61,21 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
     router.add(middleware: RequestIdMiddleware())
     router.add(middleware: ErrorEnvelopeMiddleware())
 
-    OperationsController().addRoutes(to: router)
+    OperationsController(developmentMode: environment.development != nil).addRoutes(to: router)
+    // In development mode, each API's routes get the fault rules after their authentication.
+    let faultInjector = environment.development?.faults
+    let store = environment.store
+    func faults(_ api: FaultAPI) -> [any MiddlewareProtocol<Request, Response, ParleyRequestContext>] {
+        guard let faultInjector else { return [] }
+        return [FaultInjectionMiddleware(api: api, faults: faultInjector) { id in try? await store.resource(immutableId: id)?.name }]
+    }
 
     let publicHosts =
         configuration.publicEndpoint.flatMap { URL(string: $0) }.map { url in
             [url.host.map { host in url.port.map { "\(host):\($0)" } ?? host }].compactMap { $0 }
         } ?? []
     let authentication = ResourceAuthenticationMiddleware(
-        hmac: HMACAuthenticator(clock: environment.clock, clockSkew: TimeInterval(configuration.clockSkewSeconds), publicHosts: publicHosts),
+        hmac: HMACAuthenticator(clock: environment.realClock, clockSkew: TimeInterval(configuration.clockSkewSeconds), publicHosts: publicHosts),
         access: environment.resourceAccess,
         resources: environment.resources,
         maxBodyBytes: configuration.maxBodyBytes
@@ -78,24 +85,45 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
         exchange: environment.teamsTokenExchange,
         maxBodyBytes: configuration.maxBodyBytes
     )
-    ResourceEndpoints.mount(on: router, apiVersions: IdentityController.apiVersions, authentication: authentication, identity.addRoutes)
+    ResourceEndpoints.mount(
+        on: router,
+        apiVersions: IdentityController.apiVersions,
+        authentication: authentication,
+        faults: faults(.identity),
+        identity.addRoutes
+    )
     let relay = NetworkTraversalController(
         relay: RelayService(issuer: environment.relay, store: environment.store),
         maxBodyBytes: configuration.maxBodyBytes
     )
-    ResourceEndpoints.mount(on: router, apiVersions: NetworkTraversalController.apiVersions, authentication: authentication, relay.addRoutes)
+    ResourceEndpoints.mount(
+        on: router,
+        apiVersions: NetworkTraversalController.apiVersions,
+        authentication: authentication,
+        faults: faults(.relay),
+        relay.addRoutes
+    )
     let recording = CallRecordingController(calls: environment.calls, maxBodyBytes: configuration.maxBodyBytes)
-    ResourceEndpoints.mount(on: router, apiVersions: CallRecordingController.apiVersions, authentication: authentication, recording.addRoutes)
+    ResourceEndpoints.mount(
+        on: router,
+        apiVersions: CallRecordingController.apiVersions,
+        authentication: authentication,
+        faults: faults(.callRecording),
+        recording.addRoutes
+    )
 
     ChatController(chat: environment.chat, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(
             to: router.group("chat/threads")
                 .add(middleware: ApiVersionMiddleware(supported: ChatController.apiVersions))
                 .add(middleware: UserTokenMiddleware(identities: environment.identities))
+                .add(middlewares: faults(.chat))
         )
 
     TokenController()
-        .addRoutes(to: router.group("parley/v1").add(middleware: UserTokenMiddleware(identities: environment.identities)))
+        .addRoutes(
+            to: router.group("parley/v1").add(middleware: UserTokenMiddleware(identities: environment.identities)).add(middlewares: faults(.parley))
+        )
 
     let admin = router.group("admin").add(middleware: AdminKeyMiddleware(adminKey: environment.adminKey))
     AdminController(resources: environment.resources, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: admin)
@@ -108,9 +136,14 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
     .addRoutes(to: admin)
     DirectoryAdminController(directory: environment.directory, signIn: environment.orgSignIn, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(to: admin)
+    if let tools = environment.development {
+        DevelopmentController(tools: tools, calls: environment.calls, realtime: environment.realtime, maxBodyBytes: configuration.maxBodyBytes)
+            .addRoutes(to: admin)
+    }
 
-    OAuthController(signIn: environment.orgSignIn, configuration: configuration, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: router)
-    let graph = router.group("v1.0").add(middleware: OrgTokenMiddleware(signIn: environment.orgSignIn))
+    OAuthController(signIn: environment.orgSignIn, configuration: configuration, maxBodyBytes: configuration.maxBodyBytes)
+        .addRoutes(to: router.group().add(middlewares: faults(.oauth)))
+    let graph = router.group("v1.0").add(middleware: OrgTokenMiddleware(signIn: environment.orgSignIn)).add(middlewares: faults(.graph))
     GraphUsersController(directory: environment.directory, endpoint: endpoint).addRoutes(to: graph)
     GraphChatsController(chat: environment.chat, directory: environment.directory, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(to: graph)
@@ -124,6 +157,7 @@ func realtimeController(environment: ParleyEnvironment) -> RealtimeController {
         gateway: environment.realtime,
         calls: environment.calls,
         authenticator: RealtimeAuthenticator(identities: environment.identities, orgSignIn: environment.orgSignIn),
+        faults: environment.development?.faults,
         ids: RandomIdentifierGenerator(),
         handlerConfiguration: .init(
             pingInterval: .seconds(Int64(environment.configuration.realtime.pingIntervalSeconds)),
@@ -150,6 +184,7 @@ extension ParleyEnvironment {
             ),
             adminKey: adminKey,
             dataDirectory: dataDirectory,
+            developmentMode: development != nil ? true : nil,
             environment: caPath.map { ["REQUESTS_CA_BUNDLE": $0, "SSL_CERT_FILE": $0] } ?? [:],
             demoOrganization: demo.map { demo in
                 .init(

@@ -26,7 +26,12 @@ public struct ParleyEnvironment: Sendable {
     public let defaultResource: CommunicationResource
     /// The demo organization, when seeded.
     public let demo: DemoSeed?
+    /// The server's clock: the development clock in development mode, else the real one.
     public let clock: any WallClock
+    /// The real clock: what `x-ms-date` is checked against, even when the server's clock was moved.
+    let realClock: any WallClock
+    /// Fault injection, the controllable clock and snapshots; nil unless in development mode.
+    public let development: DevelopmentTools?
     /// Where clients reach this server (known for sure once it listens).
     let endpoint: ServerEndpoint
     /// Real-time delivery of events to WebSocket clients.
@@ -46,13 +51,18 @@ public struct ParleyEnvironment: Sendable {
         static let orgTokenSigningKey = "org-token-signing-key"
     }
 
+    /// - Parameter clock: the real clock (development mode puts its controllable clock on top).
     public static func bootstrap(
         configuration: ParleyConfiguration,
-        clock: any WallClock = SystemWallClock(),
+        clock realClock: any WallClock = SystemWallClock(),
         ids: any IdentifierGenerator = RandomIdentifierGenerator()
     ) async throws -> ParleyEnvironment {
+        try configuration.validate()
+        let developmentClock = configuration.development.enabled ? DevelopmentClock(base: realClock) : nil
+        let clock: any WallClock = developmentClock ?? realClock
+        let faults = developmentClock.map { DevelopmentTools.faultInjector(clock: $0, ids: ids) }
         let files = try DataDirectory(path: configuration.dataDirectory)
-        let tls = configuration.plaintext ? nil : try ServerTLS.prepare(in: files, host: configuration.host, now: clock.now())
+        let tls = configuration.plaintext ? nil : try ServerTLS.prepare(in: files, host: configuration.host, now: realClock.now())
         let store: any ParleyStore =
             configuration.inMemory ? try SQLiteParleyStore() : try SQLiteParleyStore(path: files.databasePath, durability: configuration.durability)
 
@@ -86,6 +96,7 @@ public struct ParleyEnvironment: Sendable {
             clock: clock,
             configuration: configuration.realtime,
             startPosition: try await store.eventLogBounds()?.last ?? 0,
+            resyncFloor: try await (store as? any SnapshotStore)?.lastRestorePosition() ?? 0,
             logger: Logger(label: "parley.realtime")
         )
         let calls = CallService(
@@ -98,10 +109,29 @@ public struct ParleyEnvironment: Sendable {
                 ((try? relay.issue(forUser: rawId, routeType: .any))?.iceServers ?? []).map {
                     CallIceServer(urls: $0.urls, username: $0.username, credential: $0.credential)
                 }
-            }
+            },
+            faults: faults
         )
         let interrupted = try await calls.endCallsOfPreviousRun()
         if interrupted > 0 { Logger(label: "parley.calls").notice("Ended \(interrupted) calls that were running when Parley last stopped (0/7000).") }
+        var development: DevelopmentTools?
+        if let developmentClock, let faults {
+            development = DevelopmentTools(
+                clock: developmentClock,
+                faults: faults,
+                snapshots: SnapshotService(
+                    store: store,
+                    dataDirectory: files.root,
+                    directory: configuration.development.snapshotDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) }
+                        ?? files.root.appendingPathComponent("snapshots", isDirectory: true),
+                    calls: calls,
+                    realtime: realtime,
+                    clock: developmentClock,
+                    realClock: realClock
+                )
+            )
+            Self.followMoves(of: developmentClock, calls: calls, realtime: realtime)
+        }
         return ParleyEnvironment(
             configuration: configuration,
             store: store,
@@ -118,6 +148,8 @@ public struct ParleyEnvironment: Sendable {
             defaultResource: defaultResource,
             demo: demo,
             clock: clock,
+            realClock: realClock,
+            development: development,
             endpoint: endpoint,
             realtime: realtime,
             calls: calls,
@@ -125,6 +157,21 @@ public struct ParleyEnvironment: Sendable {
             files: files,
             tls: tls
         )
+    }
+
+    /// What waits on real time reacts when the development clock moves, before the move returns:
+    /// ringing and grace periods end, connections whose token expired close, old events go.
+    private static func followMoves(of clock: DevelopmentClock, calls: CallService, realtime: RealtimeGateway) {
+        let logger = Logger(label: "parley.dev")
+        clock.whenMoved { calls.sweep() }
+        clock.whenMoved { realtime.closeExpired() }
+        clock.whenMoved {
+            do {
+                try await realtime.pruneEvents()
+            } catch {
+                logger.error("Pruning the event log after a clock move failed: \(error)")
+            }
+        }
     }
 
     /// Seeds the demo organization, and makes its people able to sign in at once: one client app

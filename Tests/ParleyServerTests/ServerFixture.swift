@@ -23,7 +23,9 @@ struct ServerFixture {
         maxBodyBytes: Int? = nil,
         rateLimits: Bool = false,
         demo: Bool = false,
-        dataDirectory: String? = nil
+        dataDirectory: String? = nil,
+        development: Bool = false,
+        snapshotDirectory: String? = nil
     ) async throws {
         var configuration = ParleyConfiguration()
         configuration.dataDirectory = try dataDirectory ?? temporaryDirectory().path
@@ -33,6 +35,8 @@ struct ServerFixture {
         if let maxBodyBytes { configuration.maxBodyBytes = maxBodyBytes }
         configuration.enforceRateLimits = rateLimits
         configuration.demo = demo
+        configuration.development.enabled = development
+        configuration.development.snapshotDirectory = snapshotDirectory
         let clock = ManualWallClock(Date())
         self.clock = clock
         self.environment = try await ParleyEnvironment.bootstrap(configuration: configuration, clock: clock)

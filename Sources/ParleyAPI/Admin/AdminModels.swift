@@ -131,6 +131,9 @@ public struct ServerReadyInfo: Codable, Sendable, Equatable {
     public var resource: ReadyResource
     public var adminKey: String
     public var dataDirectory: String
+    /// True when the server is in development mode (faults, clock, snapshots at `/admin/dev`);
+    /// absent otherwise.
+    public var developmentMode: Bool?
     public var environment: [String: String]
     /// Present when the demo organization was seeded (`--demo`).
     public var demoOrganization: DemoOrganizationInfo?
@@ -176,10 +179,12 @@ public struct ServerReadyInfo: Codable, Sendable, Equatable {
         resource: ReadyResource,
         adminKey: String,
         dataDirectory: String,
+        developmentMode: Bool? = nil,
         environment: [String: String],
         demoOrganization: DemoOrganizationInfo? = nil,
         relay: Relay? = nil
     ) {
+        self.developmentMode = developmentMode
         self.url = url
         self.port = port
         self.caCertificatePath = caCertificatePath

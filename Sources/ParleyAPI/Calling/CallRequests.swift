@@ -125,6 +125,19 @@ public enum RealtimeRequest: Sendable, Hashable {
     case setRecording(CallActivityRequest)
     case setTranscription(CallActivityRequest)
 
+    /// The call the request is about; nil for `registerCallAgent` and `startCall`.
+    public var callId: String? {
+        switch self {
+        case .registerCallAgent, .startCall: nil
+        case .acceptCall(let call), .rejectCall(let call), .hold(let call), .resume(let call): call.callId
+        case .hangUp(let hangUp): hangUp.callId
+        case .mute(let mute): mute.callId
+        case .addParticipant(let target), .removeParticipant(let target), .transfer(let target): target.callId
+        case .signal(let signal): signal.callId
+        case .setRecording(let activity), .setTranscription(let activity): activity.callId
+        }
+    }
+
     /// The request's name on the wire.
     public var name: String {
         switch self {

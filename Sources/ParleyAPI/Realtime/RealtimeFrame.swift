@@ -24,6 +24,9 @@ public enum RealtimeCloseCode: UInt16, Sendable, CaseIterable {
     /// The client did not read its events fast enough and its queue overflowed: reconnect and
     /// resume from the last position received.
     case slowConsumer = 4008
+    /// The server's data was replaced by a snapshot (development mode): reconnect; a resumed
+    /// position from before is answered with `resyncRequired`.
+    case stateRestored = 4009
 }
 
 /// What the server tells a connection first.

@@ -31,6 +31,17 @@ struct CallEffects: Sendable {
         replyFirst = first
     }
 
+    /// These effects, then `next`'s (a second transition right after this one); the reply stays
+    /// this one's.
+    func then(_ next: CallEffects?) -> CallEffects {
+        guard let next else { return self }
+        var combined = self
+        combined.frames += next.frames
+        combined.recordChanged = recordChanged || next.recordChanged
+        combined.events += next.events
+        return combined
+    }
+
     /// Marks the record changed, with these events after any already collected.
     mutating func record(_ events: [DomainEvent] = []) {
         recordChanged = true

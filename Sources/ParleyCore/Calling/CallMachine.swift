@@ -46,7 +46,8 @@ struct CallMachine: Sendable {
                     displayName: target.displayName,
                     role: .callee,
                     presence: .ringing(deadline: deadline),
-                    invitedAt: now
+                    invitedAt: now,
+                    rings: target.rings
                 )
             )
         }
@@ -208,7 +209,8 @@ struct CallMachine: Sendable {
                 displayName: target.displayName,
                 role: .added,
                 presence: .ringing(deadline: now.addingTimeInterval(timeouts.ringingSeconds)),
-                invitedAt: now
+                invitedAt: now,
+                rings: target.rings
             )
         )
         ring(call, call.participants.count - 1, &effects)
@@ -235,7 +237,8 @@ struct CallMachine: Sendable {
             displayName: target.displayName,
             role: .transferTarget,
             presence: .ringing(deadline: now.addingTimeInterval(timeouts.ringingSeconds)),
-            invitedAt: now
+            invitedAt: now,
+            rings: target.rings
         )
         participant.transferredBy = call.participants[index].rawId
         call.participants.append(participant)
@@ -359,6 +362,29 @@ struct CallMachine: Sendable {
         return effects
     }
 
+    // MARK: Faults (development mode)
+
+    /// A ringing callee declines at once (603), as a fault decides; nil when `rawId` is not
+    /// ringing in the call.
+    func decline(_ call: inout LiveCall, for rawId: String, at now: Date) -> CallEffects? {
+        guard let index = call.index(of: rawId), call.participants[index].isRinging else { return nil }
+        var effects = CallEffects()
+        stopRinging(call, index, except: nil, .declined, &effects)
+        takeOut(index, .declined, now, &call, &effects)
+        return effects
+    }
+
+    /// Ends the call for everyone still in it with `reason` (a fault, or the operator's tool).
+    func end(_ call: inout LiveCall, reason: CallEndReason, at now: Date) -> CallEffects {
+        var effects = CallEffects()
+        var events: [DomainEvent] = []
+        call.version += 1
+        end(&call, now, &effects, &events) { _ in reason }
+        publish(call, &effects)
+        effects.record(events)
+        return effects
+    }
+
     // MARK: Leaving and ending
 
     /// Takes one participant out of the call (its last view says why), ends the call if nobody
@@ -450,13 +476,15 @@ struct CallMachine: Sendable {
         }
     }
 
-    /// Rings every registered endpoint of the participant's user.
+    /// Rings every registered endpoint of the participant's user (unless a fault silenced them).
     private func ring(_ call: LiveCall, _ index: Int, _ effects: inout CallEffects) {
+        guard call.participants[index].rings else { return }
         effects.send(.incomingCall(call.incomingCall(for: index)), to: .user(call.participants[index].rawId, except: nil))
     }
 
     /// Stops the ringing at the user's endpoints (all but `except`).
     private func stopRinging(_ call: LiveCall, _ index: Int, except: String?, _ reason: CallEndReason, _ effects: inout CallEffects) {
+        guard call.participants[index].rings else { return }
         let ended = IncomingCallEnded(id: call.id, callEndReason: reason)
         effects.send(.incomingCallEnded(ended), to: .user(call.participants[index].rawId, except: except))
     }

@@ -11,6 +11,8 @@ struct CallPolicy: Sendable {
     struct Target: Sendable {
         var party: CallParty
         var displayName: String?
+        /// False when a fault (development mode) keeps the target's devices from ringing.
+        var rings = true
     }
 
     /// The party `model` names, as `caller` may reach it, or the error that refuses it.

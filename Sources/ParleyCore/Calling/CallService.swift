@@ -39,6 +39,8 @@ public final class CallService: Sendable {
     private let ids: any IdentifierGenerator
     private let recorder: CallRecorder
     private let iceServers: @Sendable (String) -> [CallIceServer]
+    /// Scripted faults (development mode): callees that never answer or decline at once.
+    private let faults: FaultInjector?
     private let book = Mutex(Book())
 
     /// - Parameter iceServers: the STUN and TURN servers (with fresh credentials) for a raw id.
@@ -49,8 +51,10 @@ public final class CallService: Sendable {
         profile: InteropProfile,
         timeouts: CallTimeouts = CallTimeouts(),
         iceServers: @escaping @Sendable (String) -> [CallIceServer] = { _ in [] },
+        faults: FaultInjector? = nil,
         logger: Logger = Logger(label: "parley.calls")
     ) {
+        self.faults = faults
         self.policy = CallPolicy(store: store, profile: profile)
         self.machine = CallMachine(rules: CallRules(profile: profile), timeouts: timeouts)
         self.profile = profile
@@ -101,15 +105,24 @@ public final class CallService: Sendable {
         case .resume(let call): try apply(me, session, call.callId) { call, _ in try machine.setHeld(false, in: &call, by: me) }
         case .mute(let mute): try apply(me, session, mute.callId) { call, _ in try machine.setMuted(mute.muted, in: &call, by: me) }
         case .addParticipant(let add):
-            let target = try await resolveForAdding(session.agent, me.party, add.target)
-            try apply(me, session, add.callId) { try machine.add(target, to: &$0, by: me, at: $1) }
+            var target = try await resolveForAdding(session.agent, me.party, add.target)
+            try apply(me, session, add.callId) { call, now in
+                let declines = ringingFault(&target, in: call.id, resourceId: call.resourceId)
+                return try machine.add(target, to: &call, by: me, at: now).then(
+                    declines ? machine.decline(&call, for: target.party.rawId, at: now) : nil
+                )
+            }
         case .removeParticipant(let remove):
             let rawId = try CallErrors.rawId(remove.target)
             try apply(me, session, remove.callId) { try machine.remove(rawId, from: &$0, by: me, at: $1) }
         case .transfer(let transfer):
             try machine.rules.checkTransfer(by: me.party, to: transfer.target)
-            let target = try await resolveForAdding(session.agent, me.party, transfer.target)
-            try apply(me, session, transfer.callId) { try machine.transfer(&$0, to: target, by: me, at: $1) }
+            var target = try await resolveForAdding(session.agent, me.party, transfer.target)
+            try apply(me, session, transfer.callId) { call, now in
+                let declines = ringingFault(&target, in: call.id, resourceId: call.resourceId)
+                return try machine.transfer(&call, to: target, by: me, at: now)
+                    .then(declines ? machine.decline(&call, for: target.party.rawId, at: now) : nil)
+            }
         case .signal(let signal): try apply(me, session, signal.callId) { call, _ in try machine.relay(signal, in: &call, by: me) }
         case .setRecording(let activity):
             try apply(me, session, activity.callId) { call, _ in try machine.setActivity(recording: activity.active, in: &call, by: me) }
@@ -200,8 +213,10 @@ public final class CallService: Sendable {
             }
             // A new endpoint rings for the calls ringing for its user now.
             let ringing = book.calls.values.flatMap { call in
-                call.participants.indices.filter { call.participants[$0].rawId == party.rawId && call.participants[$0].isRinging }
-                    .map { call.incomingCall(for: $0) }
+                call.participants.indices.filter {
+                    call.participants[$0].rawId == party.rawId && call.participants[$0].isRinging && call.participants[$0].rings
+                }
+                .map { call.incomingCall(for: $0) }
             }
             let registration = CallAgentRegistration(endpointId: endpointId, calls: calls, ringing: ringing, iceServers: iceServers(party.rawId))
             session.sink.deliver(.reply(RealtimeReply(requestId: requestId, registration: registration)))
@@ -256,6 +271,11 @@ public final class CallService: Sendable {
         }
         try machine.rules.checkStart(caller: me.party, targets: targets)
         let callId = ids.uuid().uuidString.lowercased()
+        let resourceId = me.party.resourceId ?? targets.lazy.compactMap(\.party.resourceId).first
+        var declining: [String] = []
+        for index in targets.indices where ringingFault(&targets[index], in: callId, resourceId: resourceId) {
+            declining.append(targets[index].party.rawId)
+        }
         book.withLock { book in
             // The name the endpoint has now (it may have registered again since the request).
             let caller = CallMachine.Actor(
@@ -264,9 +284,35 @@ public final class CallService: Sendable {
                 displayName: book.endpoints[me.endpointId]?.displayName,
                 requestId: me.requestId
             )
-            let (call, effects) = machine.start(id: callId, by: caller, targets: targets, at: clock.now())
-            book.calls[callId] = call
+            let now = clock.now()
+            var (call, effects) = machine.start(id: callId, by: caller, targets: targets, at: now)
+            for rawId in declining {
+                if let declined = machine.decline(&call, for: rawId, at: now) { effects = effects.then(declined) }
+            }
+            Self.keep(call, in: &book)
             carryOut(effects, of: call, book, replyingOn: session.sink)
+        }
+    }
+
+    /// Asks the fault rules whether `target` is rung: a `noAnswer` fault keeps its devices from
+    /// ringing; a `decline` one too, and returns true: the callee declines at once.
+    private func ringingFault(_ target: inout CallPolicy.Target, in callId: String, resourceId: UUID?) -> Bool {
+        guard let faults, faults.hasRules(for: .ringing) else { return false }
+        let request = FaultRequest(
+            api: .ringing,
+            resources: resourceId.map { [$0.uuidString.lowercased()] } ?? [],
+            identity: target.party.rawId,
+            thread: callId
+        )
+        switch faults.fault(for: request) {
+        case .noAnswer:
+            target.rings = false
+            return false
+        case .decline:
+            target.rings = false
+            return true
+        default:
+            return false
         }
     }
 
@@ -314,6 +360,59 @@ public final class CallService: Sendable {
         try book.withLock { book in
             guard let callId = book.recordings[recordingId], book.calls[callId]?.resourceId == resource else {
                 throw CallErrors.recordingNotFound(recordingId)
+            }
+        }
+    }
+
+    // MARK: Development tools
+
+    /// Ends a running call for everyone with `reason` (a fault, or the operator's tool).
+    public func end(_ callId: String, reason: CallEndReason) throws {
+        try book.withLock { book in
+            guard var call = book.calls[callId] else { throw CallErrors.callNotFound(callId) }
+            let effects = machine.end(&call, reason: reason, at: clock.now())
+            Self.keep(call, in: &book)
+            carryOut(effects, of: call, book)
+        }
+    }
+
+    /// Ends every running call with `reason` and forgets every endpoint (the state underneath
+    /// was replaced: a snapshot was restored). Returns how many calls ended.
+    @discardableResult
+    public func endAll(reason: CallEndReason) -> Int {
+        book.withLock { book in
+            let now = clock.now()
+            var ended = 0
+            for original in book.calls.values {
+                var call = original
+                let effects = machine.end(&call, reason: reason, at: now)
+                carryOut(effects, of: call, book)
+                ended += 1
+            }
+            book.calls = [:]
+            book.recordings = [:]
+            return ended
+        }
+    }
+
+    /// The running calls, for the operator's tools.
+    public func runningCalls() -> [RunningCall] {
+        book.withLock { book in
+            book.calls.values.sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }.map { call in
+                RunningCall(
+                    id: call.id,
+                    resourceId: call.resourceId,
+                    startedAt: call.startedAt,
+                    isGroupCall: call.isGroupCall,
+                    participants: call.participants.filter(\.isPresent).map { participant in
+                        RunningCall.Participant(
+                            rawId: participant.rawId,
+                            state: participant.isConnected ? "connected" : "ringing",
+                            endpointId: participant.endpointId,
+                            isConnectionLost: participant.endpointId.map { book.endpoints[$0]?.sink == nil } ?? false
+                        )
+                    }
+                )
             }
         }
     }

@@ -29,6 +29,8 @@ struct LiveCall: Sendable {
         var leftAtVersion: Int64?
         /// Who transferred the call to this participant.
         var transferredBy: String?
+        /// False when a fault (development mode) keeps the participant's devices from ringing.
+        var rings = true
 
         var rawId: String { party.rawId }
         var isRinging: Bool {

@@ -36,6 +36,8 @@ public struct DomainEvent: Sendable, Equatable {
         public static let callEnded = Kind(rawValue: "CallEnded")
         public static let callParticipantAdded = Kind(rawValue: "CallParticipantAdded")
         public static let callParticipantRemoved = Kind(rawValue: "CallParticipantRemoved")
+        /// Development mode restored a snapshot: positions before this one are of another history.
+        public static let stateRestored = Kind(rawValue: "ParleyStateRestored")
         /// Ephemeral: published, never stored.
         public static let chatTypingIndicatorReceived = Kind(rawValue: "ChatTypingIndicatorReceived")
     }

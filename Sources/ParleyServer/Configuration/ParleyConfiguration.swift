@@ -43,6 +43,8 @@ public struct ParleyConfiguration: Sendable {
     public var calling = CallingConfiguration()
     /// STUN/TURN servers handed out by ACS Network Traversal, and the TURN shared secret.
     public var relay = RelaySettings()
+    /// Development mode: fault injection, a controllable clock, snapshots (off by default).
+    public var development = DevelopmentConfiguration()
 
     public init() {}
 
@@ -76,6 +78,10 @@ public struct ParleyConfiguration: Sendable {
     ///     stays in its calls.
     ///   - `relay.stunURLs`, `relay.turnURLs`, `relay.sharedSecret`, `relay.realm`,
     ///     `relay.defaultTtlSeconds`: see ``RelaySettings/init(reader:)``.
+    ///   - `dev.enabled` (bool, default false): development mode (faults, clock, snapshots).
+    ///   - `dev.allowNonLoopback` (bool, default false): allow development mode on an address
+    ///     other than loopback.
+    ///   - `dev.snapshotDirectory` (string, default `<data directory>/snapshots`).
     public init(reader: ConfigReader) throws {
         host = reader.string(forKey: "http.host", default: host)
         port = reader.int(forKey: "http.port", default: port)
@@ -113,9 +119,16 @@ public struct ParleyConfiguration: Sendable {
         }
         calling = try CallingConfiguration(reader: reader)
         relay = try RelaySettings(reader: reader)
+        development = DevelopmentConfiguration(reader: reader)
         guard (0...65535).contains(port) else { throw ConfigurationError("http.port \(port) is not a port number") }
         guard maxBodyBytes > 0 else { throw ConfigurationError("http.maxBodyBytes must be positive") }
         guard clockSkewSeconds >= 0 else { throw ConfigurationError("auth.clockSkewSeconds must not be negative") }
+        try validate()
+    }
+
+    /// Checks what no single key can: development mode only on loopback unless forced.
+    public func validate() throws {
+        try development.check(host: host)
     }
 
     /// The scheme the server speaks.

@@ -11,7 +11,7 @@ struct OAuthController {
     let configuration: ParleyConfiguration
     let maxBodyBytes: Int
 
-    func addRoutes(to router: Router<ParleyRequestContext>) {
+    func addRoutes(to router: RouterGroup<ParleyRequestContext>) {
         router.get("{tenant}/v2.0/.well-known/openid-configuration", use: discovery)
         router.get("{tenant}/discovery/v2.0/keys", use: keys)
         router.post("{tenant}/oauth2/v2.0/token", use: token)

@@ -1,9 +1,12 @@
 import Hummingbird
+import NIOCore
 import ParleyCore
 
 /// The per-request state: who is calling, established by the authentication middleware.
 public struct ParleyRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The connection the request came on (a fault closes it, in development mode).
+    let channel: any Channel
     /// Who acts on which resource (resource API routes: HMAC or Microsoft Entra ID).
     var resourceCaller: ResourceCaller?
     /// The app user whose token came with the request (bearer-authenticated routes).
@@ -13,6 +16,7 @@ public struct ParleyRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.channel = source.channel
     }
 
     /// The resource API caller; a route that needs it but lacks it is a server bug.

@@ -4,7 +4,8 @@ import ParleyCore
 /// Where the resource APIs (Identity, Network Traversal, Call Automation, and those to come) are
 /// served: the shared endpoint, and each resource's own endpoint `/resources/<name>/`, which
 /// names the resource for bearer tokens (they do not) and that the Azure SDKs keep intact as an
-/// endpoint path. Every route is behind the api-version check and ``ResourceAuthenticationMiddleware``.
+/// endpoint path. Every route is behind the api-version check and ``ResourceAuthenticationMiddleware``
+/// (then, in development mode, the fault rules).
 enum ResourceEndpoints {
     /// The path of a resource's own endpoint, below the server's.
     static func path(of resource: CommunicationResource) -> String {
@@ -21,10 +22,11 @@ enum ResourceEndpoints {
         on router: Router<ParleyRequestContext>,
         apiVersions: [String],
         authentication: ResourceAuthenticationMiddleware,
+        faults: [any MiddlewareProtocol<Request, Response, ParleyRequestContext>] = [],
         _ addRoutes: (RouterGroup<ParleyRequestContext>) -> Void
     ) {
         for group in [router.group(), router.group("resources/{\(ResourceAuthenticationMiddleware.resourceParameter)}")] {
-            addRoutes(group.add(middleware: ApiVersionMiddleware(supported: apiVersions)).add(middleware: authentication))
+            addRoutes(group.add(middleware: ApiVersionMiddleware(supported: apiVersions)).add(middleware: authentication).add(middlewares: faults))
         }
     }
 }

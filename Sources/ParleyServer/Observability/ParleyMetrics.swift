@@ -28,6 +28,11 @@ enum ParleyMetrics {
         CoreMetrics.Counter(label: "parley_realtime_server_closes_total", dimensions: [("code", String(code))]).increment()
     }
 
+    /// Counts a fault development mode injected, by API and action.
+    static func countInjectedFault(api: String, action: String) {
+        CoreMetrics.Counter(label: "parley_dev_faults_injected_total", dimensions: [("api", api), ("action", action)]).increment()
+    }
+
     /// The Prometheus text exposition of every metric.
     static func exposition() -> [UInt8] {
         var buffer: [UInt8] = []

@@ -126,6 +126,11 @@ final class RealtimeChannelHandler: ChannelDuplexHandler, RemovableChannelHandle
         switch connection.drain(writable: live && context.channel.isWritable) {
         case .close(let code):
             startClose(code)
+        case .abort:
+            // A dropped network, as a fault (development mode): no close frame.
+            logger.debug("Aborting real-time connection \(connection.id).")
+            connection.ended()
+            context.close(promise: nil)
         case .frames(let frames):
             guard !frames.isEmpty else { return }
             for frame in frames {
@@ -283,6 +288,7 @@ final class RealtimeChannelHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .tokenRevoked: "The access token was revoked."
         case .userDeleted: "The user was deleted."
         case .slowConsumer: "Events were not read fast enough; reconnect and resume from the last position."
+        case .stateRestored: "The server's data was restored from a snapshot; reconnect and reload."
         }
     }
 }

@@ -18,6 +18,8 @@ final class RealtimeConnection: Sendable {
         var drainScheduled = false
         /// Why the connection must close; the first reason wins.
         var closeCode: RealtimeCloseCode?
+        /// It must go without a close frame (a fault: the network dropped).
+        var aborted = false
         /// The channel closed: nothing more is queued or served.
         var ended = false
         /// Client requests not served yet, and whether a task is serving them.
@@ -76,7 +78,7 @@ final class RealtimeConnection: Sendable {
     /// Queues `frame`; a full queue closes the connection instead (the client resumes).
     func enqueue(_ frame: RealtimeFrame) {
         let schedule = state.withLock { state -> Bool in
-            guard state.closeCode == nil, !state.ended else { return false }
+            guard state.closeCode == nil, !state.aborted, !state.ended else { return false }
             if state.outbox.count >= queueLimit {
                 state.closeCode = .slowConsumer
                 state.outbox = []
@@ -100,10 +102,23 @@ final class RealtimeConnection: Sendable {
         if schedule { scheduleDrain() }
     }
 
+    /// Drops the connection with no close frame, as a lost network would (a fault; the client
+    /// sees 1006 and reconnects).
+    func abort() {
+        let schedule = state.withLock { state -> Bool in
+            guard state.closeCode == nil, !state.aborted, !state.ended else { return false }
+            state.aborted = true
+            state.outbox = []
+            return Self.claimDrain(&state)
+        }
+        if schedule { scheduleDrain() }
+    }
+
     /// What the handler's drain takes: the frames to write, or the close to send.
     enum Drained {
         case frames([RealtimeFrame])
         case close(RealtimeCloseCode)
+        case abort
     }
 
     /// Takes what waits for the event loop (called by the handler, on it). With `writable`
@@ -112,6 +127,7 @@ final class RealtimeConnection: Sendable {
     func drain(writable: Bool) -> Drained {
         state.withLock { state in
             state.drainScheduled = false
+            if state.aborted { return .abort }
             if let code = state.closeCode { return .close(code) }
             guard writable else { return .frames([]) }
             defer { state.outbox = [] }

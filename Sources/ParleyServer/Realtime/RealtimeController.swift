@@ -14,6 +14,8 @@ struct RealtimeController: Sendable {
     let gateway: RealtimeGateway
     let calls: CallService
     let authenticator: RealtimeAuthenticator
+    /// Fault rules (development mode) for upgrades (`realtime`) and calling requests (`calling`).
+    let faults: FaultInjector?
     let ids: any IdentifierGenerator
     let handlerConfiguration: RealtimeChannelHandler.Configuration
 
@@ -38,13 +40,41 @@ struct RealtimeController: Sendable {
     }
 
     /// The admission of an upgrade request, or why it is refused.
-    func admit(authorization: String?, target: String) async -> Result<RealtimeAuthenticator.Admission, ParleyError> {
+    func admit(authorization: String?, target: String) async -> Result<RealtimeAuthenticator.Admission, RealtimeRefusal> {
+        let admission: RealtimeAuthenticator.Admission
         do {
-            return .success(try await authenticator.admit(authorization: authorization, uri: URI(target)))
+            admission = try await authenticator.admit(authorization: authorization, uri: URI(target))
         } catch let error as ParleyError {
-            return .failure(error)
+            return .failure(RealtimeRefusal(error))
         } catch {
-            return .failure(ParleyError(.unavailable, "The caller could not be authenticated; try again."))
+            return .failure(RealtimeRefusal(ParleyError(.unavailable, "The caller could not be authenticated; try again.")))
+        }
+        guard let faults, faults.hasRules(for: .realtime) else { return .success(admission) }
+        let request = FaultRequest(
+            api: .realtime,
+            method: "GET",
+            path: "/" + RealtimeProtocol.path,
+            resources: admission.identity.callAgent?.party.resourceId.map { [$0.uuidString.lowercased()] } ?? [],
+            identity: admission.identity.rawId
+        )
+        switch faults.fault(for: request) {
+        case .respond(let status, let code, let message, let retryAfter):
+            return .failure(
+                RealtimeRefusal(
+                    status: HTTPResponse.Status(code: status),
+                    body: CommunicationErrorResponse(error: .init(code: code, message: message)),
+                    retryAfterSeconds: retryAfter
+                )
+            )
+        case .delay(let milliseconds):
+            try? await Task.sleep(for: .milliseconds(milliseconds))
+            return .success(admission)
+        case .close:
+            var refusal = RealtimeRefusal(ParleyError(.unavailable, "Injected fault: the connection closes."))
+            refusal.closesWithoutAnswer = true
+            return .failure(refusal)
+        case .endCall, .noAnswer, .decline, nil:
+            return .success(admission)
         }
     }
 
@@ -58,8 +88,8 @@ struct RealtimeController: Sendable {
             identity: admission.identity,
             queueLimit: gateway.configuration.queueLimit,
             writer: NIOLoopBound(handler, eventLoop: channel.eventLoop),
-            serve: { connection, message in
-                await RealtimeRequestHandler(calls: calls, session: connection.callSession, connection: connection).handle(message)
+            serve: { [faults] connection, message in
+                await RealtimeRequestHandler(calls: calls, session: connection.callSession, connection: connection, faults: faults).handle(message)
             },
             onEnd: { connection, callSession in
                 gateway.remove(connection)
@@ -121,4 +151,31 @@ struct RealtimeController: Sendable {
             }
         }
     }
+}
+
+/// Why an upgrade to the real-time endpoint is not served: the status and error envelope to
+/// answer with, or (a fault) no answer at all.
+struct RealtimeRefusal: Error, Sendable {
+    var status: HTTPResponse.Status
+    var body: CommunicationErrorResponse
+    var retryAfterSeconds: Int?
+    /// Close the connection without answering (a fault, in development mode).
+    var closesWithoutAnswer = false
+
+    init(status: HTTPResponse.Status, body: CommunicationErrorResponse, retryAfterSeconds: Int? = nil) {
+        self.status = status
+        self.body = body
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    init(_ error: ParleyError) {
+        self.init(
+            status: ErrorEnvelopeMiddleware.status(for: error.code),
+            body: ErrorEnvelopeMiddleware.envelope(for: error),
+            retryAfterSeconds: error.retryAfterSeconds
+        )
+    }
+
+    /// For logs.
+    var code: String { body.error.code }
 }

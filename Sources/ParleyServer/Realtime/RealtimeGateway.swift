@@ -18,6 +18,9 @@ final class RealtimeGateway: Service, Sendable {
         /// The position of the last event handed to connections.
         var dispatched: Int64 = 0
         var count = 0
+        /// Positions before this one are of a history a restored snapshot replaced: a client
+        /// resuming from one reloads.
+        var resyncFloor: Int64 = 0
     }
 
     let configuration: RealtimeConfiguration
@@ -32,7 +35,10 @@ final class RealtimeGateway: Service, Sendable {
     private let logger: Logger
     private let registry = Mutex(Registry())
 
-    /// - Parameter startPosition: where tailing starts: the log's last position at start-up.
+    /// - Parameters:
+    ///   - startPosition: where tailing starts: the log's last position at start-up.
+    ///   - resyncFloor: the position of the last snapshot restore, if any (positions before it
+    ///     are of another history).
     init(
         store: any ParleyStore,
         renderer: RealtimeEventRenderer,
@@ -40,6 +46,7 @@ final class RealtimeGateway: Service, Sendable {
         clock: any WallClock,
         configuration: RealtimeConfiguration,
         startPosition: Int64,
+        resyncFloor: Int64 = 0,
         logger: Logger
     ) {
         self.store = store
@@ -48,7 +55,10 @@ final class RealtimeGateway: Service, Sendable {
         self.clock = clock
         self.configuration = configuration
         self.logger = logger
-        registry.withLock { $0.dispatched = startPosition }
+        registry.withLock { registry in
+            registry.dispatched = startPosition
+            registry.resyncFloor = resyncFloor
+        }
     }
 
     // MARK: Service
@@ -199,6 +209,10 @@ final class RealtimeGateway: Service, Sendable {
     /// How a connection that last saw `position` catches up, given what was `dispatched` when
     /// it opened.
     func resumption(after position: Int64, dispatched: Int64) async throws -> Resumption {
+        let floor = registry.withLock { $0.resyncFloor }
+        if position < floor {
+            return .resync(reason: "The server's data was restored from a snapshot after position \(position).")
+        }
         let bounds = try await store.eventLogBounds()
         if position >= dispatched {
             guard position == dispatched || (bounds.map { position <= $0.last } ?? false) else {
@@ -256,9 +270,48 @@ final class RealtimeGateway: Service, Sendable {
         for connection in connections { connection.requestClose(code) }
     }
 
-    func closeAll(_ code: RealtimeCloseCode) {
+    /// Closes every connection with `code`; returns how many.
+    @discardableResult
+    func closeAll(_ code: RealtimeCloseCode) -> Int {
         let all = registry.withLock { $0.connections.values.flatMap(\.values) }
         for connection in all { connection.requestClose(code) }
+        return all.count
+    }
+
+    // MARK: Development tools
+
+    /// Drops the user's connections: with `code`, or with no close frame at all (a lost network).
+    /// Returns how many.
+    func drop(_ rawId: String, code: RealtimeCloseCode?) -> Int {
+        let connections = registry.withLock { $0.connections[rawId].map { Array($0.values) } ?? [] }
+        for connection in connections { Self.drop(connection, code) }
+        return connections.count
+    }
+
+    /// Drops the connection a call endpoint is registered on; false when it has none now.
+    func dropEndpoint(_ endpointId: String, code: RealtimeCloseCode?) -> Bool {
+        let connection = registry.withLock { registry in
+            registry.connections.values.lazy.flatMap(\.values).first { $0.callSession?.endpointId == endpointId }
+        }
+        guard let connection else { return false }
+        Self.drop(connection, code)
+        return true
+    }
+
+    private static func drop(_ connection: RealtimeConnection, _ code: RealtimeCloseCode?) {
+        if let code { connection.requestClose(code) } else { connection.abort() }
+    }
+
+    /// A snapshot replaced the store, and appended its marker at `position`: the connections
+    /// close (4009), and clients resuming from before the marker reload. Returns how many
+    /// connections closed.
+    @discardableResult
+    func restored(at position: Int64) -> Int {
+        registry.withLock { registry in
+            registry.dispatched = position
+            registry.resyncFloor = position
+        }
+        return closeAll(.stateRestored)
     }
 
     // MARK: Housekeeping

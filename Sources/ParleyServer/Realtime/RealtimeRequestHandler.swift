@@ -9,6 +9,8 @@ struct RealtimeRequestHandler {
     let calls: CallService
     let session: CallSession?
     let connection: RealtimeConnection
+    /// Fault rules for calling requests (development mode).
+    var faults: FaultInjector?
 
     func handle(_ message: RealtimeClientMessage) async {
         guard case .text(let data) = message else {
@@ -40,7 +42,37 @@ struct RealtimeRequestHandler {
                 "This token does not allow calling (app users need 'voip' or 'voip.join')."
             )
         }
+        if let faults, faults.hasRules(for: .calling), !(await injectFault(faults, frame)) { return }
         await calls.handle(frame, from: session)
+    }
+
+    /// Applies the fault that strikes the request, if any; returns whether it is still served.
+    private func injectFault(_ faults: FaultInjector, _ frame: RealtimeClientFrame) async -> Bool {
+        let request = FaultRequest(
+            api: .calling,
+            operation: frame.request.name,
+            resources: connection.identity.callAgent?.party.resourceId.map { [$0.uuidString.lowercased()] } ?? [],
+            identity: connection.identity.rawId,
+            thread: frame.request.callId
+        )
+        switch faults.fault(for: request) {
+        case .respond(let status, let code, let message, _):
+            refuse(requestId: frame.requestId, status: status, code: code, message)
+            return false
+        case .delay(let milliseconds):
+            try? await Task.sleep(for: .milliseconds(milliseconds))
+            return true
+        case .close:
+            connection.abort()
+            return false
+        case .endCall(let reason):
+            // The call ends for everyone instead; the request finds it gone.
+            if let callId = frame.request.callId { try? calls.end(callId, reason: reason) }
+            refuse(requestId: frame.requestId, status: 404, code: "CallNotFound", "The call ended.")
+            return false
+        case .noAnswer, .decline, nil:
+            return true
+        }
     }
 
     private func refuse(requestId: String, status: Int, code: String, _ message: String) {

@@ -23,9 +23,9 @@ struct RealtimeUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     enum Negotiated: Sendable {
         case realtime(RealtimeConnection, after: Int64?, Logger)
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
-        /// An upgrade refused for `ParleyError`: the request itself is gone (NIO does not pass a
-        /// refused upgrade request on), so the refusal is written here.
-        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, ParleyError)
+        /// A refused upgrade: the request itself is gone (NIO does not pass a refused upgrade
+        /// request on), so the refusal is written here.
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, RealtimeRefusal)
     }
 
     struct Value: ServerChildChannelValue {
@@ -39,14 +39,16 @@ struct RealtimeUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            let admission = NIOLockedValueBox<Result<RealtimeAuthenticator.Admission, ParleyError>?>(nil)
+            let admission = NIOLockedValueBox<Result<RealtimeAuthenticator.Admission, RealtimeRefusal>?>(nil)
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
                 // No frame may be larger than the largest message.
                 maxFrameSize: realtime.handlerConfiguration.maxMessageBytes,
                 shouldUpgrade: { channel, head in
                     // Only the real-time endpoint upgrades, and only an admitted caller.
                     guard RealtimeController.isEndpoint(head.uri) else {
-                        admission.withLockedValue { $0 = .failure(ParleyError(.notFound, "Only /\(RealtimeProtocol.path) is a WebSocket.")) }
+                        admission.withLockedValue {
+                            $0 = .failure(RealtimeRefusal(ParleyError(.notFound, "Only /\(RealtimeProtocol.path) is a WebSocket.")))
+                        }
                         return channel.eventLoop.makeSucceededFuture(nil)
                     }
                     let authorization = head.headers.first(name: "authorization")
@@ -118,13 +120,18 @@ struct RealtimeUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     /// Answers a refused upgrade with its status and the ACS error envelope, and closes.
-    private func refuse(_ http: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, _ refusal: ParleyError, logger: Logger) async {
-        logger.debug("Real-time upgrade refused: \(refusal.wireCode)")
-        let body = (try? ParleyJSON.encoder().encode(ErrorEnvelopeMiddleware.envelope(for: refusal))) ?? Data()
-        let head = HTTPResponse(
-            status: ErrorEnvelopeMiddleware.status(for: refusal.code),
+    private func refuse(_ http: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, _ refusal: RealtimeRefusal, logger: Logger) async {
+        logger.debug("Real-time upgrade refused: \(refusal.code)")
+        if refusal.closesWithoutAnswer {
+            try? await http.channel.close()
+            return
+        }
+        let body = (try? ParleyJSON.encoder().encode(refusal.body)) ?? Data()
+        var head = HTTPResponse(
+            status: refusal.status,
             headerFields: [.contentType: WireIO.jsonContentType, .contentLength: String(body.count), .connection: "close"]
         )
+        if let retryAfter = refusal.retryAfterSeconds { head.headerFields[.retryAfter] = String(retryAfter) }
         try? await http.executeThenClose { _, outbound in
             try await outbound.write(contentsOf: [.head(head), .body(ByteBuffer(bytes: body)), .end(nil)])
         }

@@ -10,7 +10,7 @@ struct CallHarness {
     let fixture: CoreFixture
     let calls: CallService
 
-    init(profile: InteropProfile = .faithful, timeouts: CallTimeouts = CallTimeouts()) async throws {
+    init(profile: InteropProfile = .faithful, timeouts: CallTimeouts = CallTimeouts(), faults: FaultInjector? = nil) async throws {
         fixture = try await CoreFixture()
         calls = CallService(
             store: fixture.store,
@@ -18,7 +18,8 @@ struct CallHarness {
             ids: RandomIdentifierGenerator(),
             profile: profile,
             timeouts: timeouts,
-            iceServers: { rawId in [CallIceServer(urls: ["turn:127.0.0.1:3478"], username: "u-\(rawId)", credential: "c")] }
+            iceServers: { rawId in [CallIceServer(urls: ["turn:127.0.0.1:3478"], username: "u-\(rawId)", credential: "c")] },
+            faults: faults
         )
     }
 
