@@ -372,13 +372,15 @@ def dev_server_process(ready, tmp_path_factory):
     work = tmp_path_factory.mktemp("dev-server")
     server = support.OwnServer(work / "data", work, "dev", args=["--dev"], share_ca_of=ready["dataDirectory"])
     server.start()
+    support.DevServer(server).save("pristine")
     yield server
     server.stop()
 
 
 @pytest.fixture
 def dev(dev_server_process) -> support.DevServer:
-    """The development-mode server, with no fault rules and its clock on real time for each test."""
+    """The development-mode server, for each test with no fault rules, its clock on real time and
+    its state as it started (a snapshot restored, as docs/testing-your-app.md suggests)."""
     server = support.DevServer(dev_server_process)
     server.reset()
     yield server

@@ -708,7 +708,7 @@ class CallSocket:
             f"wss://{urlsplit(base_url).netloc}/parley/v1/realtime" + ("" if after is None else f"?after={after}"),
             header=[f"Authorization: Bearer {token}"],
             sslopt={"cert_reqs": ssl.CERT_REQUIRED, "ca_certs": os.environ["REQUESTS_CA_BUNDLE"]},
-            timeout=CALL_CALL_WAIT_SECONDS,
+            timeout=CALL_WAIT_SECONDS,
         )
         hello = self.wait(lambda f: f["type"] == "hello", "hello")
         assert hello["data"]["identity"]["rawId"] == raw_id, hello
@@ -1020,6 +1020,8 @@ class DevServer:
         self.request("POST", f"/admin/dev/calls/endpoints/{endpoint_id}/drop", json=body)
 
     def reset(self) -> None:
-        """Between tests: no rules, real time."""
+        """Between tests: no rules, real time, and the state of the start (the `pristine`
+        snapshot): no call left running, no event of another test in the log."""
         self.clear_faults()
         self.resume()
+        self.restore("pristine")

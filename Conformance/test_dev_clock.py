@@ -105,15 +105,19 @@ def test_a_connection_closes_4001_when_the_clock_passes_its_tokens_expiry(dev, d
     assert socket.closed() == 4001
 
 
-def test_events_older_than_retention_are_pruned_as_the_clock_says(dev, dev_user, dev_sockets):
+def test_events_older_than_retention_are_pruned_as_the_clock_says(dev, dev_identity, dev_user, dev_sockets):
     alice, bob = dev_user(), dev_user()
     listener = dev_sockets(bob, "bob", register=False)
     position = listener.position
     listener.close()
     alice.create_thread(participants=[bob]).send_message("long ago")
     dev.advance(24 * 3600 + 60)
+    # A day later every token of then has expired: fresh ones, as an application would fetch.
+    alice = support.ChatUser(dev.endpoint, alice.identity_user, dev_identity.get_token(alice.identity_user, ["chat"]).token, ["chat"])
+    bob = support.ChatUser(dev.endpoint, bob.identity_user, dev_identity.get_token(bob.identity_user, ["chat"]).token, ["chat"])
     # Something new, so the old events are not the latest (the latest is always kept).
     alice.create_thread(participants=[bob])
+    alice.close()
     dev.advance(1)
     resumed = dev_sockets(bob, "bob-again", register=False, after=position)
     resync = [f for f in resumed.frames if f["type"] == "resyncRequired"]

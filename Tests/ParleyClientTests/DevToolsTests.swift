@@ -59,6 +59,25 @@ import Testing
         }
     }
 
+    /// A server (or proxy) that closes the connection instead of answering the upgrade: the
+    /// attempt is given up after `upgradeTimeout` and the next one gets through.
+    @Test func chatNotificationsGetPastAnUpgradeClosedWithoutAnswer() async throws {
+        try await Self.run { server, dev in
+            let alice = try await server.appUser()
+            let bob = try await server.appUser()
+            let aliceCaller = try await server.caller(alice.token)
+            let threadId = try await server.thread(by: aliceCaller, with: [bob.rawId])
+            let closing = try await dev.addFault(.init(match: .init(api: "realtime", identity: bob.rawId), action: .close, times: 1))
+            let listener = NotificationListener(try server.notifications(bob.token, options: .init(upgradeTimeout: .milliseconds(500))))
+            await listener.connected()
+            #expect(try await dev.faults().contains { $0.id == closing.id } == false)
+            let sent = try await server.send("through", to: threadId, by: aliceCaller)
+            await listener.collector.waitForMessages(1)
+            #expect(await listener.receivedMessageIds == [sent.id])
+            listener.stop()
+        }
+    }
+
     @Test func aCallAgentComesBackAfterItsEndpointIsDroppedAndTheCallGoesOn() async throws {
         try await Self.run { server, dev in
             let (_, alice) = try await server.callAgent()

@@ -15,6 +15,9 @@ public struct CallAgentOptions: Sendable {
     /// immediate); it doubles up to ``maximumReconnectDelay``.
     public var initialReconnectDelay: Duration
     public var maximumReconnectDelay: Duration
+    /// How long a connection attempt may take to be upgraded to a WebSocket before it is given up
+    /// and retried (a server or proxy that closes without answering would otherwise hold it).
+    public var upgradeTimeout: Duration
     /// Awaited before each reconnection (tests hold the agent away from the server with it).
     var beforeReconnecting: (@Sendable () async -> Void)?
 
@@ -24,8 +27,10 @@ public struct CallAgentOptions: Sendable {
         mediaEngine: (any CallMediaEngine)? = nil,
         requestTimeout: Duration = .seconds(30),
         initialReconnectDelay: Duration = .milliseconds(100),
-        maximumReconnectDelay: Duration = .seconds(10)
+        maximumReconnectDelay: Duration = .seconds(10),
+        upgradeTimeout: Duration = .seconds(10)
     ) {
+        self.upgradeTimeout = upgradeTimeout
         self.displayName = displayName
         self.caCertificatePath = caCertificatePath
         self.mediaEngine = mediaEngine

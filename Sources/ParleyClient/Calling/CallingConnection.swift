@@ -208,10 +208,11 @@ final class CallingConnection: Sendable {
         headers[.authorization] = "Bearer \(token)"
         var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers)
         configuration.sniHostname = endpoint.serverName
-        return try await WebSocketClient.connect(
+        return try await RealtimeSocket.connect(
             url: endpoint.url,
             configuration: configuration,
             tlsConfiguration: tlsConfiguration,
+            upgradeTimeout: options.upgradeTimeout,
             logger: logger
         ) { inbound, outbound, _ in
             let endpointId = self.state.withLock { state in

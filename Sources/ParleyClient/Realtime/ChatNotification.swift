@@ -18,10 +18,18 @@ public struct ChatNotificationOptions: Sendable {
     /// immediate); it doubles up to ``maximumReconnectDelay``.
     public var initialReconnectDelay: Duration
     public var maximumReconnectDelay: Duration
+    /// How long a connection attempt may take to be upgraded to a WebSocket before it is given up
+    /// and retried (a server or proxy that closes without answering would otherwise hold it).
+    public var upgradeTimeout: Duration
 
-    public init(initialReconnectDelay: Duration = .milliseconds(100), maximumReconnectDelay: Duration = .seconds(10)) {
+    public init(
+        initialReconnectDelay: Duration = .milliseconds(100),
+        maximumReconnectDelay: Duration = .seconds(10),
+        upgradeTimeout: Duration = .seconds(10)
+    ) {
         self.initialReconnectDelay = initialReconnectDelay
         self.maximumReconnectDelay = maximumReconnectDelay
+        self.upgradeTimeout = upgradeTimeout
     }
 }
 

@@ -106,10 +106,11 @@ private final class RealtimeConnectionLoop: Sendable {
                     throw ChatNotificationError(closeCode: nil, message: error.message)
                 }
                 configuration.sniHostname = endpoint.serverName
-                let close = try await WebSocketClient.connect(
+                let close = try await RealtimeSocket.connect(
                     url: endpoint.url(after: position.withLock { $0 }),
                     configuration: configuration,
                     tlsConfiguration: sequence.tlsConfiguration,
+                    upgradeTimeout: sequence.options.upgradeTimeout,
                     logger: logger
                 ) { inbound, _, _ in
                     for try await message in inbound.messages(maxSize: 1 << 21) {

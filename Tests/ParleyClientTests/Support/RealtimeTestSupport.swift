@@ -205,12 +205,17 @@ extension LiveServer {
     }
 
     /// Real-time notifications for `token`, through the SDK.
-    func notifications(_ token: String, resumingAfter position: Int64? = nil) throws -> ChatNotifications {
+    func notifications(
+        _ token: String,
+        resumingAfter position: Int64? = nil,
+        options: ChatNotificationOptions = .init()
+    ) throws -> ChatNotifications {
         try ChatNotifications(
             endpoint: endpoint,
             credential: try CommunicationTokenCredential(token: token),
             caCertificatePath: caCertificatePath,
-            resumingAfter: position
+            resumingAfter: position,
+            options: options
         )
     }
 }
