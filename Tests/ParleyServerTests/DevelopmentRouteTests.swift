@@ -27,16 +27,12 @@ import Testing
         (.post, "/admin/dev/calls/endpoints/x/drop"),
     ]
 
-    func admin(_ fixture: ServerFixture) -> HTTPFields {
-        [.authorization: "Bearer \(fixture.environment.adminKey)", .contentType: "application/json"]
-    }
-
     @Test func withoutDevelopmentModeEveryToolRouteIsNotFound() async throws {
         let fixture = try await ServerFixture()
         #expect(fixture.environment.development == nil)
         try await fixture.application().test(.router) { client in
             for (method, path) in Self.toolRoutes {
-                let response = try await client.execute(uri: path, method: method, headers: admin(fixture), body: ByteBuffer(string: "{}"))
+                let response = try await client.bearer(method, path, token: fixture.environment.adminKey, body: "{}")
                 #expect(response.status == .notFound, "\(method) \(path)")
                 #expect(response.errorCode == "NotFound")
             }
@@ -90,26 +86,21 @@ import Testing
     @Test func theClockIsFrozenMovedSetAndResumed() async throws {
         let fixture = try await ServerFixture(development: true)
         try await fixture.application().test(.router) { client in
-            let frozen = try await client.execute(uri: "/admin/dev/clock/freeze", method: .post, headers: admin(fixture))
+            let frozen = try await client.bearer(.post, "/admin/dev/clock/freeze", token: fixture.environment.adminKey)
             let start = try frozen.decode(DevClockModel.self)
             #expect(start.frozen)
-            let moved = try await client.execute(
-                uri: "/admin/dev/clock/advance",
-                method: .post,
-                headers: admin(fixture),
-                body: ByteBuffer(string: #"{"seconds": 90.5}"#)
-            )
+            let moved = try await client.bearer(.post, "/admin/dev/clock/advance", token: fixture.environment.adminKey, body: #"{"seconds": 90.5}"#)
             let after = try moved.decode(DevClockModel.self)
             #expect(WireTimestamp.parse(after.now) == WireTimestamp.parse(start.now)!.addingTimeInterval(90.5))
-            let set = try await client.execute(
-                uri: "/admin/dev/clock/set",
-                method: .post,
-                headers: admin(fixture),
-                body: ByteBuffer(string: #"{"time": "2020-02-29T12:00:00Z"}"#)
+            let set = try await client.bearer(
+                .post,
+                "/admin/dev/clock/set",
+                token: fixture.environment.adminKey,
+                body: #"{"time": "2020-02-29T12:00:00Z"}"#
             )
             #expect(try set.decode(DevClockModel.self).now == "2020-02-29T12:00:00.000Z")
             #expect(fixture.environment.clock.now() == WireTimestamp.parse("2020-02-29T12:00:00Z"))
-            let resumed = try await client.execute(uri: "/admin/dev/clock/resume", method: .post, headers: admin(fixture))
+            let resumed = try await client.bearer(.post, "/admin/dev/clock/resume", token: fixture.environment.adminKey)
             #expect(
                 try resumed.decode(DevClockModel.self)
                     == DevClockModel(now: WireTimestamp.rfc3339Milliseconds(fixture.clock.now()), frozen: false, offsetSeconds: 0)
@@ -140,7 +131,7 @@ import Testing
         let fixture = try await ServerFixture(development: true)
         let before = fixture.environment.clock.now()
         try await fixture.application().test(.router) { client in
-            let response = try await client.execute(uri: path, method: .post, headers: admin(fixture), body: ByteBuffer(string: body))
+            let response = try await client.bearer(.post, path, token: fixture.environment.adminKey, body: body)
             #expect(response.status == .badRequest)
             #expect(try response.decode(CommunicationErrorResponse.self).error.target == field)
         }
@@ -169,15 +160,9 @@ import Testing
     @Test func aStatusFaultAnswersWithTheEnvelopeAndRetryAfterThenGoes() async throws {
         let fixture = try await ServerFixture(development: true)
         try await fixture.application().test(.router) { client in
-            let added = try await client.execute(
-                uri: "/admin/dev/faults",
-                method: .post,
-                headers: admin(fixture),
-                body: ByteBuffer(
-                    string:
-                        #"{"match": {"api": "identity", "method": "POST"}, "action": {"type": "status", "status": 429, "retryAfterSeconds": 2}, "times": 1}"#
-                )
-            )
+            let rule429 =
+                #"{"match": {"api": "identity", "method": "POST"}, "action": {"type": "status", "status": 429, "retryAfterSeconds": 2}, "times": 1}"#
+            let added = try await client.bearer(.post, "/admin/dev/faults", token: fixture.environment.adminKey, body: rule429)
             #expect(added.status == .created)
             let rule = try added.decode(DevFaultRuleModel.self)
             #expect(rule.action.code == "TooManyRequests")
@@ -190,7 +175,7 @@ import Testing
             let served = try await client.signed(.post, "/identities?\(Self.version)", body: "{}", fixture: fixture)
             #expect(served.status == .created)
 
-            let rules = try await client.execute(uri: "/admin/dev/faults", method: .get, headers: admin(fixture))
+            let rules = try await client.bearer(.get, "/admin/dev/faults", token: fixture.environment.adminKey)
             #expect(try rules.decode(DevFaultRuleList.self).value.isEmpty)
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(String(buffer: metrics.body).contains(#"parley_dev_faults_injected_total{api="identity",action="status"} 1"#))
@@ -210,7 +195,7 @@ import Testing
             let threadId = try #require((object?["chatThread"] as? [String: Any])?["id"] as? String)
             let rule = #"{"match": {"api": "chat", "identity": "\#(me)", "thread": "\#(threadId)"}, "action": {"type": "status", "status": 403}}"#
             #expect(
-                try await client.execute(uri: "/admin/dev/faults", method: .post, headers: admin(fixture), body: ByteBuffer(string: rule)).status
+                try await client.bearer(.post, "/admin/dev/faults", token: fixture.environment.adminKey, body: rule).status
                     == .created
             )
 
@@ -222,7 +207,7 @@ import Testing
             #expect(try await client.bearer(.get, "/chat/threads?api-version=2021-09-07", token: token).status == .ok)
             #expect(try await client.bearer(.get, "/chat/threads/\(thread)?api-version=2021-09-07", token: other).status == .forbidden)
             #expect(try await client.bearer(.get, "/parley/v1/me", token: other).status == .ok)
-            let cleared = try await client.execute(uri: "/admin/dev/faults", method: .delete, headers: admin(fixture))
+            let cleared = try await client.bearer(.delete, "/admin/dev/faults", token: fixture.environment.adminKey)
             #expect(try cleared.decode(DevFaultsCleared.self).removed == 1)
             #expect(try await client.bearer(.get, "/chat/threads/\(thread)?api-version=2021-09-07", token: token).status == .ok)
         }
@@ -233,13 +218,13 @@ import Testing
         try await fixture.application().test(.router) { client in
             let body =
                 #"{"match": {"api": "chat", "path": "/chat/threads/*/messages"}, "action": {"type": "delay", "milliseconds": 10}, "durationSeconds": 30}"#
-            let rule = try await client.execute(uri: "/admin/dev/faults", method: .post, headers: admin(fixture), body: ByteBuffer(string: body))
+            let rule = try await client.bearer(.post, "/admin/dev/faults", token: fixture.environment.adminKey, body: body)
                 .decode(DevFaultRuleModel.self)
             #expect(rule.expiresAt != nil)
-            let shown = try await client.execute(uri: "/admin/dev/faults/\(rule.id)", method: .get, headers: admin(fixture))
+            let shown = try await client.bearer(.get, "/admin/dev/faults/\(rule.id)", token: fixture.environment.adminKey)
             #expect(try shown.decode(DevFaultRuleModel.self) == rule)
-            #expect(try await client.execute(uri: "/admin/dev/faults/\(rule.id)", method: .delete, headers: admin(fixture)).status == .noContent)
-            let gone = try await client.execute(uri: "/admin/dev/faults/\(rule.id)", method: .delete, headers: admin(fixture))
+            #expect(try await client.bearer(.delete, "/admin/dev/faults/\(rule.id)", token: fixture.environment.adminKey).status == .noContent)
+            let gone = try await client.bearer(.delete, "/admin/dev/faults/\(rule.id)", token: fixture.environment.adminKey)
             #expect(gone.status == .notFound)
             #expect(gone.errorCode == "FaultRuleNotFound")
         }
@@ -251,36 +236,26 @@ import Testing
         let fixture = try await ServerFixture(inMemory: false, development: true)
         try await fixture.application().test(.router) { client in
             let before = try await self.token(client, fixture)
-            let saved = try await client.execute(
-                uri: "/admin/dev/snapshots",
-                method: .post,
-                headers: admin(fixture),
-                body: ByteBuffer(string: #"{"name": "clean"}"#)
-            )
+            let saved = try await client.bearer(.post, "/admin/dev/snapshots", token: fixture.environment.adminKey, body: #"{"name": "clean"}"#)
             #expect(saved.status == .created)
             #expect(try saved.decode(DevSnapshotModel.self).databaseBytes > 0)
-            let again = try await client.execute(
-                uri: "/admin/dev/snapshots",
-                method: .post,
-                headers: admin(fixture),
-                body: ByteBuffer(string: #"{"name": "clean"}"#)
-            )
+            let again = try await client.bearer(.post, "/admin/dev/snapshots", token: fixture.environment.adminKey, body: #"{"name": "clean"}"#)
             #expect(again.status == .conflict)
             #expect(again.errorCode == "SnapshotExists")
 
             let after = try await self.token(client, fixture)
             #expect(try await client.bearer(.get, "/parley/v1/me", token: after).status == .ok)
-            let restored = try await client.execute(uri: "/admin/dev/snapshots/clean/restore", method: .post, headers: admin(fixture))
+            let restored = try await client.bearer(.post, "/admin/dev/snapshots/clean/restore", token: fixture.environment.adminKey)
             #expect(restored.status == .ok)
             #expect(try restored.decode(DevSnapshotRestoreResult.self).snapshot.name == "clean")
             // The user made after the snapshot is gone; the one before is back.
             #expect(try await client.bearer(.get, "/parley/v1/me", token: after).status == .unauthorized)
             #expect(try await client.bearer(.get, "/parley/v1/me", token: before).status == .ok)
 
-            let listed = try await client.execute(uri: "/admin/dev/snapshots", method: .get, headers: admin(fixture))
+            let listed = try await client.bearer(.get, "/admin/dev/snapshots", token: fixture.environment.adminKey)
             #expect(try listed.decode(DevSnapshotList.self).value.map(\.name) == ["clean"])
-            #expect(try await client.execute(uri: "/admin/dev/snapshots/clean", method: .delete, headers: admin(fixture)).status == .noContent)
-            let missing = try await client.execute(uri: "/admin/dev/snapshots/clean/restore", method: .post, headers: admin(fixture))
+            #expect(try await client.bearer(.delete, "/admin/dev/snapshots/clean", token: fixture.environment.adminKey).status == .noContent)
+            let missing = try await client.bearer(.post, "/admin/dev/snapshots/clean/restore", token: fixture.environment.adminKey)
             #expect(missing.status == .notFound)
             #expect(missing.errorCode == "SnapshotNotFound")
         }
@@ -290,18 +265,13 @@ import Testing
         let snapshots = try temporaryDirectory()
         let first = try await ServerFixture(inMemory: false, development: true, snapshotDirectory: snapshots.path)
         try await first.application().test(.router) { client in
-            let saved = try await client.execute(
-                uri: "/admin/dev/snapshots",
-                method: .post,
-                headers: admin(first),
-                body: ByteBuffer(string: #"{"name": "theirs"}"#)
-            )
+            let saved = try await client.bearer(.post, "/admin/dev/snapshots", token: first.environment.adminKey, body: #"{"name": "theirs"}"#)
             #expect(saved.status == .created)
         }
         let second = try await ServerFixture(inMemory: false, development: true, snapshotDirectory: snapshots.path)
         try await second.application().test(.router) { client in
             let token = try await self.token(client, second)
-            let refused = try await client.execute(uri: "/admin/dev/snapshots/theirs/restore", method: .post, headers: admin(second))
+            let refused = try await client.bearer(.post, "/admin/dev/snapshots/theirs/restore", token: second.environment.adminKey)
             #expect(refused.status == .conflict)
             #expect(refused.errorCode == "SnapshotOfAnotherInstallation")
             #expect(try await client.bearer(.get, "/parley/v1/me", token: token).status == .ok)
@@ -321,11 +291,11 @@ import Testing
     }
 
     func advance(_ client: some TestClientProtocol, _ fixture: ServerFixture, seconds: Double) async throws {
-        let moved = try await client.execute(
-            uri: "/admin/dev/clock/advance",
-            method: .post,
-            headers: admin(fixture),
-            body: ByteBuffer(string: #"{"seconds": \#(seconds)}"#)
+        let moved = try await client.bearer(
+            .post,
+            "/admin/dev/clock/advance",
+            token: fixture.environment.adminKey,
+            body: #"{"seconds": \#(seconds)}"#
         )
         #expect(moved.status == .ok)
     }
