@@ -48,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Seed a demo organization (Contoso) with interop enabled for the default resource (demo).")
     var demo = false
 
+    @Flag(help: "Accept plain-HTTP webhook URLs in event subscriptions, for local development (events.allowHttpWebhooks).")
+    var allowHttpWebhooks = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error (log.level).")
     var logLevel: String?
 
@@ -97,6 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
         set("limits.enforceRateLimits", rateLimits ? .bool(true) : nil)
         set("log.level", logLevel.map { .string($0) })
         set("demo", demo ? .bool(true) : nil)
+        set("events.allowHttpWebhooks", allowHttpWebhooks ? .bool(true) : nil)
         set("interop.profile", interopProfile.map { .string($0) })
 
         var providers: [any ConfigProvider] = [

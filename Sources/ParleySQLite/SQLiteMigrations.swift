@@ -264,6 +264,49 @@ enum SQLiteMigrations {
                     """
             )
         }
+        // Event Grid subscriptions: each is a cursor over the event log (pruning waits for the
+        // cursors of active subscriptions) plus the events that failed and wait for a retry,
+        // kept with their rendered payload so they no longer need the log.
+        migrator.registerMigration("v12: event subscriptions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE event_subscriptions (
+                        id TEXT PRIMARY KEY,
+                        resource_id TEXT NOT NULL REFERENCES resources(immutable_id),
+                        name TEXT NOT NULL,
+                        definition TEXT NOT NULL,
+                        pending_definition TEXT,
+                        state TEXT NOT NULL,
+                        validation_code TEXT,
+                        validation_expires_at INTEGER,
+                        cursor INTEGER NOT NULL,
+                        probation_until INTEGER,
+                        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                        last_outcome TEXT,
+                        last_attempt_at INTEGER,
+                        lease_owner TEXT,
+                        lease_expires_at INTEGER,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        UNIQUE (resource_id, name)
+                    );
+                    CREATE TABLE event_retries (
+                        subscription_id TEXT NOT NULL REFERENCES event_subscriptions(id) ON DELETE CASCADE,
+                        event_id TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        payload BLOB NOT NULL,
+                        published_at INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        next_attempt_at INTEGER NOT NULL,
+                        last_outcome TEXT NOT NULL,
+                        last_status INTEGER,
+                        last_attempt_at INTEGER,
+                        UNIQUE (subscription_id, event_id)
+                    );
+                    CREATE INDEX event_retries_due ON event_retries (subscription_id, next_attempt_at, position);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -39,7 +39,7 @@ public func buildApplication(
         router: router,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),
-        services: [environment.realtime, CallHousekeeping(calls: environment.calls)],
+        services: [environment.realtime, CallHousekeeping(calls: environment.calls), environment.eventDelivery],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             if configuration.publicEndpoint == nil {
@@ -121,6 +121,15 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
     AdminController(resources: environment.resources, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: admin)
     DirectoryAdminController(directory: environment.directory, signIn: environment.orgSignIn, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(to: admin)
+    let events = EventSubscriptionsController(
+        resources: environment.resources,
+        subscriptions: environment.eventSubscriptions,
+        store: environment.store,
+        deadLetters: environment.deadLetters,
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    events.addRoutes(to: admin)
+    events.addValidationRoute(to: router)
 
     OAuthController(signIn: environment.orgSignIn, configuration: configuration, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: router)
     let graph = router.group("v1.0").add(middleware: OrgTokenMiddleware(signIn: environment.orgSignIn))

@@ -29,6 +29,11 @@ public struct ParleyEnvironment: Sendable {
     let realtime: RealtimeGateway
     /// Call signalling over the real-time connections.
     public let calls: CallService
+    /// Event Grid-style subscriptions of the resources, and their validation handshakes.
+    public let eventSubscriptions: EventSubscriptionService
+    /// Delivery of events to the subscriptions' webhooks.
+    let eventDelivery: EventDeliveryService
+    let deadLetters: DeadLetterDirectory
     /// The data directory's absolute path.
     public let dataDirectory: String
     let files: DataDirectory
@@ -40,6 +45,9 @@ public struct ParleyEnvironment: Sendable {
         static let tokenSigningKey = "token-signing-key"
         static let adminKey = "admin-key"
         static let orgTokenSigningKey = "org-token-signing-key"
+        /// Makes Event Grid event ids unique to this installation.
+        static let eventIdNamespace = "event-id-namespace"
+        static let incomingCallContextKey = "incoming-call-context-key"
     }
 
     public static func bootstrap(
@@ -98,6 +106,37 @@ public struct ParleyEnvironment: Sendable {
         )
         let interrupted = try await calls.endCallsOfPreviousRun()
         if interrupted > 0 { Logger(label: "parley.calls").notice("Ended \(interrupted) calls that were running when Parley last stopped (0/7000).") }
+
+        // Events out: subscriptions, handshakes and delivery, over one HTTP client.
+        let transport = try WebhookHTTPTransport(trusting: [tls?.caCertificatePath, configuration.events.webhookCAFile].compactMap { $0 })
+        let deliveryTokens = WebhookTokenIssuer(signIn: orgSignIn, ids: ids, baseURL: { endpoint.url })
+        let eventSubscriptions = EventSubscriptionService(
+            store: store,
+            clock: clock,
+            ids: ids,
+            transport: transport,
+            tokens: deliveryTokens,
+            allowPlainHttp: configuration.events.allowHttpWebhooks,
+            validationURL: { id, code in
+                "\(endpoint.url)\(EventSubscriptionsController.validationPath)?id=\(id.uuidString.lowercased())&code=\(code)&apiVersion=2018-05-01-preview"
+            }
+        )
+        let namespace = try await store.secret(named: SecretName.eventIdNamespace) { UUID().uuidString.lowercased() }
+        let contextKey = try await store.secret(named: SecretName.incomingCallContextKey) { SecretGenerator.base64Secret(byteCount: 32) }
+        let deadLetters = DeadLetterDirectory(root: files.deadLetters)
+        let eventDelivery = EventDeliveryService(
+            store: store,
+            subscriptions: eventSubscriptions,
+            renderer: CommunicationEventRenderer(identity: EventIdentity(namespace: namespace), contexts: await IncomingCallContextSigner(secret: contextKey)),
+            transport: transport,
+            tokens: deliveryTokens,
+            sink: deadLetters,
+            policy: DeliveryPolicy(maxDelay: configuration.events.maxRetryDelaySeconds),
+            clock: clock,
+            owner: try files.nodeId(),
+            concurrency: configuration.events.deliveryConcurrency,
+            logger: Logger(label: "parley.events")
+        )
         return ParleyEnvironment(
             configuration: configuration,
             store: store,
@@ -115,6 +154,9 @@ public struct ParleyEnvironment: Sendable {
             endpoint: endpoint,
             realtime: realtime,
             calls: calls,
+            eventSubscriptions: eventSubscriptions,
+            eventDelivery: eventDelivery,
+            deadLetters: deadLetters,
             dataDirectory: files.root.path,
             files: files,
             tls: tls

@@ -345,6 +345,13 @@ public final class CallService: Sendable {
         stopRinging(call, index, except: me.endpointId, .declinedElsewhere, book, &outbox)
         me.reply(&outbox)
         takeOut(index, .declined, now, &call, book, &outbox)
+        Self.attributeEnd(to: call.participants[index], in: &outbox)
+    }
+
+    /// Names `participant` as who ended the call, if the change just queued ended it.
+    private static func attributeEnd(to participant: LiveCall.Participant, in outbox: inout Outbox) {
+        guard let last = outbox.changes.indices.last else { return }
+        outbox.changes[last].events = endedBy(participant, outbox.changes[last].events)
     }
 
     // MARK: Ending
@@ -372,7 +379,18 @@ public final class CallService: Sendable {
             settle(&call, lastReason: .hungUp, remaining: .hungUp, now, book, &outbox, &events)
         }
         publish(call, book, &outbox)
-        outbox.changes.append(.init(record: call.record, events: events))
+        outbox.changes.append(.init(record: call.record, events: Self.endedBy(call.participants[index], events)))
+    }
+
+    /// Names who ended the call in its `CallEnded` event, when `events` has one.
+    private static func endedBy(_ participant: LiveCall.Participant, _ events: [DomainEvent]) -> [DomainEvent] {
+        events.map { event in
+            guard event.kind == .callEnded else { return event }
+            var event = event
+            event.data["endedBy"] = participant.rawId
+            event.data["endedByName"] = participant.displayName
+            return event
+        }
     }
 
     private func remove(_ me: Caller, _ rawId: String, _ call: inout LiveCall, _ book: inout Book, _ outbox: inout Outbox) throws {
@@ -387,6 +405,7 @@ public final class CallService: Sendable {
         if call.participants[index].isRinging { stopRinging(call, index, except: nil, .callerCancelled, book, &outbox) }
         me.reply(&outbox)
         takeOut(index, .removed, now, &call, book, &outbox)
+        if let remover = call.participant(atEndpoint: me.endpointId) { Self.attributeEnd(to: call.participants[remover], in: &outbox) }
     }
 
     /// Takes one participant out of the call (its last view says why), ends the call if nobody
@@ -648,10 +667,29 @@ public final class CallService: Sendable {
         )
     }
 
-    /// Rings every registered endpoint of the participant's user.
+    /// Rings every registered endpoint of the participant's user; an app user's resource also
+    /// gets an `IncomingCall` event.
     private func ring(_ call: LiveCall, _ index: Int, _ book: Book, _ outbox: inout Outbox) {
         let info = incomingCall(call, index)
         for sink in sinks(of: call.participants[index].rawId, book) { outbox.frames.append((sink, .incomingCall(info))) }
+        if let event = Self.incomingCallEvent(call, index, info, at: clock.now()) {
+            outbox.changes.append(.init(record: call.record, events: [event]))
+        }
+    }
+
+    /// The `IncomingCall` event of a call ringing an app user: who calls (the transferee for a
+    /// transfer), and until when it rings (the expiry of its `incomingCallContext`).
+    private static func incomingCallEvent(_ call: LiveCall, _ index: Int, _ info: IncomingCallInfo, at now: Date) -> DomainEvent? {
+        let callee = call.participants[index]
+        guard let resource = callee.party.resourceId, case .ringing(let deadline) = callee.presence else { return nil }
+        var data = [
+            "callee": callee.rawId,
+            "from": info.callerInfo.identifier.rawId ?? call.callerRawId,
+            "deadline": String(Int64((deadline.timeIntervalSince1970 * 1000).rounded())),
+            "isGroupCall": String(call.isGroupCall),
+        ]
+        data["callerDisplayName"] = info.callerInfo.displayName
+        return DomainEvent(kind: .incomingCall, resourceId: resource.uuidString.lowercased(), subject: call.id, occurredAt: now, data: data)
     }
 
     /// Stops the ringing at the user's endpoints (all but `except`).
@@ -807,6 +845,7 @@ public final class CallService: Sendable {
     private func participantEvent(_ kind: DomainEvent.Kind, _ call: LiveCall, _ index: Int, _ now: Date) -> DomainEvent {
         var data = ["participant": call.participants[index].rawId, "startedBy": call.callerRawId]
         if let name = call.participants[index].displayName { data["displayName"] = name }
+        if let endpointId = call.participants[index].endpointId { data["endpointId"] = endpointId }
         if let reason = call.participants[index].endReason {
             data["code"] = String(reason.code)
             data["subCode"] = String(reason.subCode)

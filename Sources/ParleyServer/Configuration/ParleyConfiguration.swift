@@ -43,6 +43,8 @@ public struct ParleyConfiguration: Sendable {
     public var calling = CallingConfiguration()
     /// STUN/TURN servers handed out by ACS Network Traversal, and the TURN shared secret.
     public var relay = RelaySettings()
+    /// Event Grid-style delivery of events to webhooks.
+    public var events = EventsConfiguration()
 
     public init() {}
 
@@ -76,6 +78,12 @@ public struct ParleyConfiguration: Sendable {
     ///     stays in its calls.
     ///   - `relay.stunURLs`, `relay.turnURLs`, `relay.sharedSecret`, `relay.realm`,
     ///     `relay.defaultTtlSeconds`: see ``RelaySettings/init(reader:)``.
+    ///   - `events.allowHttpWebhooks` (bool, default false): accept plain-HTTP webhook URLs
+    ///     (local development).
+    ///   - `events.maxRetryDelaySeconds` (double, optional): cap on every retry delay and
+    ///     probation (local development; default Event Grid's schedule).
+    ///   - `events.deliveryConcurrency` (int, default 8): batches in flight per subscription.
+    ///   - `events.webhookCAFile` (string, optional): extra CAs trusted for webhook endpoints.
     public init(reader: ConfigReader) throws {
         host = reader.string(forKey: "http.host", default: host)
         port = reader.int(forKey: "http.port", default: port)
@@ -113,6 +121,7 @@ public struct ParleyConfiguration: Sendable {
         }
         calling = try CallingConfiguration(reader: reader)
         relay = try RelaySettings(reader: reader)
+        events = try EventsConfiguration(reader: reader)
         guard (0...65535).contains(port) else { throw ConfigurationError("http.port \(port) is not a port number") }
         guard maxBodyBytes > 0 else { throw ConfigurationError("http.maxBodyBytes must be positive") }
         guard clockSkewSeconds >= 0 else { throw ConfigurationError("auth.clockSkewSeconds must not be negative") }
