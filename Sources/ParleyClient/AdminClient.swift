@@ -56,6 +56,13 @@ public struct AdminClient: Sendable {
         return try await transport.send(request).decode(Result.self)
     }
 
+    /// Sends a request whose success has no body (204).
+    func sendExpectingNoContent(_ method: HTTPMethod, _ path: String) async throws {
+        var request = TransportRequest(method: method, url: baseURL + path)
+        request.headers.add(name: "Authorization", value: "Bearer \(adminKey)")
+        _ = try await transport.send(request)
+    }
+
     static func escape(_ segment: String) -> String {
         URLEscaping.escape(segment)
     }

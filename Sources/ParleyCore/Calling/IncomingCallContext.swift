@@ -1,5 +1,6 @@
+import Crypto
 import Foundation
-import JWTKit
+import ParleyAPI
 
 /// What an `IncomingCall` event's `incomingCallContext` stands for: this call ringing this app
 /// user of this resource, until it expires. Call Automation's answer, reject and redirect take
@@ -20,21 +21,24 @@ public struct IncomingCallContext: Sendable, Equatable {
     }
 }
 
-/// Signs and checks incoming call contexts: compact JWS (HS256) with a key of the server's,
-/// kept in the store. Only Parley reads them, so the key is symmetric; signing is
-/// deterministic, so a context rendered again (a retried delivery) is the same string.
+/// Signs and checks incoming call contexts: compact JWS (`HS256`, RFC 7515) with a key of the
+/// server's, kept in the store. Only Parley reads them, so the key is symmetric. Signing is
+/// deterministic (sorted JSON keys), so a context rendered again (a retried delivery, a
+/// restart) is the same string.
 public struct IncomingCallContextSigner: Sendable {
     /// The audience that marks a token as an incoming call context and nothing else.
     static let audience = "parley:incomingCallContext"
-    private let keys: JWTKeyCollection
+    private static let header = Base64URL.encode(Data(#"{"alg":"HS256","kid":"incoming-call-context","typ":"JWT"}"#.utf8))
+    private let key: SymmetricKey
 
-    /// - Parameter secret: the server's context key (any length; 32 random bytes recommended).
+    /// - Parameter secret: the server's context key; the HMAC key is its SHA-256 (32 bytes, as
+    ///   HS256 wants, whatever the secret's length).
     public init(secret: String) async {
-        self.keys = await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, kid: "incoming-call-context")
+        self.key = SymmetricKey(data: SHA256.hash(data: Data(secret.utf8)))
     }
 
     public func sign(_ context: IncomingCallContext, issuedAt: Date) async throws -> String {
-        let claims = IncomingCallContextClaims(
+        let claims = Claims(
             aud: Self.audience,
             serverCallId: context.serverCallId,
             callee: context.callee,
@@ -42,14 +46,23 @@ public struct IncomingCallContextSigner: Sendable {
             iat: Int(issuedAt.timeIntervalSince1970),
             exp: Int(context.expiresAt.timeIntervalSince1970.rounded(.up))
         )
-        return try await keys.sign(claims, kid: "incoming-call-context")
+        let input = Self.header + "." + Base64URL.encode(try ParleyJSON.encoder().encode(claims))
+        return input + "." + Base64URL.encode(Data(HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: key)))
     }
 
     /// The context `token` stands for; a 400 for anything not signed here, or expired.
     public func verify(_ token: String, now: Date) async throws(ParleyError) -> IncomingCallContext {
-        let invalid = ParleyError(.badRequest, wireCode: "InvalidIncomingCallContext", "The incoming call context is invalid or has expired.", target: "incomingCallContext")
-        guard let claims = try? await keys.verify(token, as: IncomingCallContextClaims.self), claims.aud == Self.audience,
-            TimeInterval(claims.exp) > now.timeIntervalSince1970, let resourceId = UUID(uuidString: claims.resourceId)
+        let invalid = ParleyError(
+            .badRequest,
+            wireCode: "InvalidIncomingCallContext",
+            "The incoming call context is invalid or has expired.",
+            target: "incomingCallContext"
+        )
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == Self.header, let signature = Base64URL.decode(String(parts[2])),
+            HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Data("\(parts[0]).\(parts[1])".utf8), using: key),
+            let payload = Base64URL.decode(String(parts[1])), let claims = try? ParleyJSON.decoder().decode(Claims.self, from: payload),
+            claims.aud == Self.audience, TimeInterval(claims.exp) > now.timeIntervalSince1970, let resourceId = UUID(uuidString: claims.resourceId)
         else { throw invalid }
         return IncomingCallContext(
             serverCallId: claims.serverCallId,
@@ -58,15 +71,13 @@ public struct IncomingCallContextSigner: Sendable {
             expiresAt: Date(timeIntervalSince1970: TimeInterval(claims.exp))
         )
     }
-}
 
-struct IncomingCallContextClaims: JWTPayload, Equatable {
-    var aud: String
-    var serverCallId: String
-    var callee: String
-    var resourceId: String
-    var iat: Int
-    var exp: Int
-
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
+    private struct Claims: Codable {
+        var aud: String
+        var serverCallId: String
+        var callee: String
+        var resourceId: String
+        var iat: Int
+        var exp: Int
+    }
 }
