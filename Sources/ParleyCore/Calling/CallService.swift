@@ -303,11 +303,11 @@ public final class CallService: Sendable {
             var outbox = Outbox()
             me.reply(&outbox, call: call.snapshot(for: 0, profile: profile, stateOverride: .connecting), first: true)
             call.version += 1
-            for index in call.participants.indices.dropFirst() { ring(call, index, book, &outbox) }
-            publish(call, book, &outbox)
             outbox.changes.append(
                 .init(record: call.record, events: [event(.callStarted, call, now), participantEvent(.callParticipantAdded, call, 0, now)])
             )
+            for index in call.participants.indices.dropFirst() { ring(call, index, book, &outbox) }
+            publish(call, book, &outbox)
             book.calls[callId] = call
             send(outbox)
         }
