@@ -77,7 +77,9 @@ print(json.dumps(out))
 class Server:
     """One `parley serve` process on a given data directory."""
 
-    def __init__(self, data_dir: Path, work: Path, name: str):
+    def __init__(self, data_dir: Path, work: Path, name: str, extra_args: tuple[str, ...] = (), extra_env: dict[str, str] | None = None):
+        self.extra_args = extra_args
+        self.extra_env = extra_env or {}
         self.ready_path = work / f"ready-{name}.json"
         self.log_path = work / f"server-{name}.log"
         self.data_dir = data_dir
@@ -89,11 +91,11 @@ class Server:
         log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [PARLEY_BIN, "serve", "--port", "0", "--data-dir", str(self.data_dir),
-             "--ready-file", str(self.ready_path)],
+             "--ready-file", str(self.ready_path), *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             # PARLEY_* variables are server configuration (PARLEY_READY_FILE is `readyFile`): only
             # the flags above configure this server.
-            env={k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")},
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}, **self.extra_env},
         )
         log.close()
         deadline = time.monotonic() + READY_TIMEOUT

@@ -185,6 +185,9 @@ public struct EventSubscriptionModel: Codable, Sendable, Equatable {
 public struct DeliveryStateModel: Codable, Sendable, Equatable {
     /// The event log position every earlier event has been handled up to.
     public var cursor: Int64
+    /// Log positions committed after the cursor (events not yet delivered or filtered out,
+    /// whatever their resource): 0 when the subscription has caught up.
+    public var logPositionsBehind: Int64
     /// Events that failed and wait for their next attempt.
     public var pendingRetries: Int
     public var consecutiveFailures: Int
@@ -195,6 +198,7 @@ public struct DeliveryStateModel: Codable, Sendable, Equatable {
 
     public init(
         cursor: Int64,
+        logPositionsBehind: Int64,
         pendingRetries: Int,
         consecutiveFailures: Int,
         lastDeliveryOutcome: String?,
@@ -202,6 +206,7 @@ public struct DeliveryStateModel: Codable, Sendable, Equatable {
         probationUntil: String?
     ) {
         self.cursor = cursor
+        self.logPositionsBehind = logPositionsBehind
         self.pendingRetries = pendingRetries
         self.consecutiveFailures = consecutiveFailures
         self.lastDeliveryOutcome = lastDeliveryOutcome

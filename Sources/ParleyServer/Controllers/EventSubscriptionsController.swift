@@ -286,6 +286,7 @@ struct EventSubscriptionsController {
             validationExpiresOn: subscription.state == .awaitingManualAction ? subscription.validationExpiresAt.map(WireTimestamp.rfc3339) : nil,
             deliveryState: DeliveryStateModel(
                 cursor: subscription.delivery.cursor,
+                logPositionsBehind: max(0, (try await store.eventLogBounds()?.last ?? 0) - subscription.delivery.cursor),
                 pendingRetries: try await store.retryCount(of: subscription.id),
                 consecutiveFailures: subscription.delivery.consecutiveFailures,
                 lastDeliveryOutcome: subscription.delivery.lastOutcome?.rawValue,

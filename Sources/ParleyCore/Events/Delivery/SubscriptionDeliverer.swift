@@ -150,8 +150,10 @@ public final class SubscriptionDeliverer: Sendable {
         var report = DeliveryReport(subscriptionId: subscriptionId, leaseOwner: owner)
         var batches: [Batch] = []
 
-        // Retries whose time has come (those past their time to live are dead-lettered).
-        let due = try await store.dueRetries(of: subscriptionId, at: now, limit: window * maxEvents)
+        // Retries whose time has come; those past their time to live are dead-lettered, however
+        // many (a probe sends one batch, but expiring is not held up by the endpoint).
+        let retryLimit = max(window * maxEvents, 512)
+        let due = try await store.dueRetries(of: subscriptionId, at: now, limit: retryLimit)
         var waiting: [PendingDelivery] = []
         for retry in due {
             if DeliveryPolicy.isExpired(publishedAt: retry.publishedAt, now: now, timeToLive: timeToLive) {
@@ -169,12 +171,16 @@ public final class SubscriptionDeliverer: Sendable {
             batches.append(batch)
         }
 
-        // Fresh events from the log.
+        // Fresh events from the log, topped up a page at a time. Those past their time to live
+        // are dead-lettered as they come to the head, even when no batch is left to send them in.
         var pages = 0
         var logExhausted = false
-        while batches.count < window {
+        while true {
+            while let first = buffer.first, DeliveryPolicy.isExpired(publishedAt: first.publishedAt, now: now, timeToLive: timeToLive) {
+                deadLetters.append(DeadLetterEntry(buffer.removeFirst(), lastOutcome: subscription.delivery.lastOutcome))
+            }
             if buffer.isEmpty {
-                guard pages < 8 else { break }
+                guard pages < 8, !logExhausted else { break }
                 pages += 1
                 let events = try await store.events(after: readCursor, limit: configuration.readPage)
                 guard let last = events.last else {
@@ -197,6 +203,7 @@ public final class SubscriptionDeliverer: Sendable {
                 if events.count < configuration.readPage { logExhausted = true }
                 continue
             }
+            guard batches.count < window else { break }
             var batch = Batch()
             while let next = buffer.first, batch.count < maxEvents, batch.count == 0 || batch.bytes + next.payload.count <= maxBytes {
                 batch.fresh.append(buffer.removeFirst())
@@ -270,7 +277,7 @@ public final class SubscriptionDeliverer: Sendable {
         if !deadLetters.isEmpty { observer.deadLettered(count: deadLetters.count, subscription: subscription) }
 
         if failure != nil { return .again }  // the next pass finds the probation and waits it out
-        if !buffer.isEmpty || !logExhausted || due.count == window * maxEvents || report.retryAllAt != nil { return .again }
+        if !buffer.isEmpty || !logExhausted || due.count == retryLimit || report.retryAllAt != nil { return .again }
         return .wait(until: try await store.nextRetry(of: subscriptionId))
     }
 
