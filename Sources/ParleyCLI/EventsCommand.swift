@@ -21,7 +21,10 @@ struct EventsCommand: AsyncParsableCommand {
     struct Settings: ParsableArguments {
         @Option(help: "The webhook URL (https; http only if the server allows it).") var endpoint: String?
         @Option(help: "eventgrid (default) or cloudevents.") var schema: String?
-        @Option(name: .customLong("event-type"), help: "An event type to include (repeat; default every type), e.g. Microsoft.Communication.ChatMessageReceived.")
+        @Option(
+            name: .customLong("event-type"),
+            help: "An event type to include (repeat; default every type), e.g. Microsoft.Communication.ChatMessageReceived."
+        )
         var eventTypes: [String] = []
         @Option(help: "Only events whose subject begins with this.") var subjectBeginsWith: String?
         @Option(help: "Only events whose subject ends with this.") var subjectEndsWith: String?

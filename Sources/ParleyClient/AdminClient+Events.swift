@@ -17,7 +17,11 @@ extension AdminClient {
     }
 
     /// Updates a subscription: the sections given replace the current ones (docs/events.md).
-    public func updateEventSubscription(_ name: String, of resource: String, _ request: EventSubscriptionRequest) async throws -> EventSubscriptionModel {
+    public func updateEventSubscription(
+        _ name: String,
+        of resource: String,
+        _ request: EventSubscriptionRequest
+    ) async throws -> EventSubscriptionModel {
         try await send(.PATCH, Self.subscriptionsPath(resource) + "/" + Self.escape(name), body: request, as: EventSubscriptionModel.self)
     }
 
@@ -28,7 +32,8 @@ extension AdminClient {
     /// The subscription's dead-lettered events, newest first.
     public func deadLetters(of name: String, in resource: String, top: Int? = nil) async throws -> [JSONValue] {
         let query = top.map { "?top=\($0)" } ?? ""
-        return try await send(.GET, Self.subscriptionsPath(resource) + "/" + Self.escape(name) + "/deadLetters" + query, as: DeadLetterList.self).value
+        return try await send(.GET, Self.subscriptionsPath(resource) + "/" + Self.escape(name) + "/deadLetters" + query, as: DeadLetterList.self)
+            .value
     }
 
     public func purgeDeadLetters(of name: String, in resource: String) async throws {

@@ -31,7 +31,12 @@ extension SQLiteParleyStore {
         }
     }
 
-    public func updateDefinition(of id: UUID, to definition: EventSubscriptionDefinition, at time: Date, event: DomainEvent) async throws -> EventSubscription? {
+    public func updateDefinition(
+        of id: UUID,
+        to definition: EventSubscriptionDefinition,
+        at time: Date,
+        event: DomainEvent
+    ) async throws -> EventSubscription? {
         let text = try Self.json(definition)
         return try await writer.write { db in
             try db.execute(
@@ -55,7 +60,13 @@ extension SQLiteParleyStore {
         }
     }
 
-    public func resolveValidation(of id: UUID, code: String, outcome: ValidationOutcome, at time: Date, event: DomainEvent) async throws -> ValidationResolution {
+    public func resolveValidation(
+        of id: UUID,
+        code: String,
+        outcome: ValidationOutcome,
+        at time: Date,
+        event: DomainEvent
+    ) async throws -> ValidationResolution {
         try await writer.write { db in
             guard let current = try Self.subscription(id: id, db), current.validationCode == code else { return .stale }
             let key = id.uuidString.lowercased()
@@ -137,7 +148,10 @@ extension SQLiteParleyStore {
         }
     }
 
-    public func failExpiredValidations(at now: Date, event: @escaping @Sendable (EventSubscription) -> DomainEvent) async throws -> [EventSubscription] {
+    public func failExpiredValidations(
+        at now: Date,
+        event: @escaping @Sendable (EventSubscription) -> DomainEvent
+    ) async throws -> [EventSubscription] {
         try await writer.write { db in
             let expired = try db.fetchAllRows(
                 cached: """
@@ -206,7 +220,11 @@ extension SQLiteParleyStore {
 
     public func retryCount(of subscriptionId: UUID) async throws -> Int {
         try await database.read { db in
-            try db.fetchOne(Int.self, cached: "SELECT count(*) FROM event_retries WHERE subscription_id = ?", arguments: [subscriptionId.uuidString.lowercased()])
+            try db.fetchOne(
+                Int.self,
+                cached: "SELECT count(*) FROM event_retries WHERE subscription_id = ?",
+                arguments: [subscriptionId.uuidString.lowercased()]
+            )
                 ?? 0
         }
     }

@@ -127,7 +127,10 @@ public struct ParleyEnvironment: Sendable {
         let eventDelivery = EventDeliveryService(
             store: store,
             subscriptions: eventSubscriptions,
-            renderer: CommunicationEventRenderer(identity: EventIdentity(namespace: namespace), contexts: await IncomingCallContextSigner(secret: contextKey)),
+            renderer: CommunicationEventRenderer(
+                identity: EventIdentity(namespace: namespace),
+                contexts: await IncomingCallContextSigner(secret: contextKey)
+            ),
             transport: transport,
             tokens: deliveryTokens,
             sink: deadLetters,

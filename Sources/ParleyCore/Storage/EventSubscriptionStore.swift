@@ -10,7 +10,12 @@ public protocol EventSubscriptionStore: Sendable {
     func insertSubscription(_ subscription: EventSubscription, event: DomainEvent) async throws
     /// Replaces the subscription's definition (no handshake needed); returns the stored
     /// subscription, or nil if it does not exist.
-    func updateDefinition(of id: UUID, to definition: EventSubscriptionDefinition, at time: Date, event: DomainEvent) async throws -> EventSubscription?
+    func updateDefinition(
+        of id: UUID,
+        to definition: EventSubscriptionDefinition,
+        at time: Date,
+        event: DomainEvent
+    ) async throws -> EventSubscription?
     /// Starts a validation handshake: the code it carries, until when a manual validation is
     /// accepted, and the definition that takes effect once validated (nil: the current one).
     /// Returns false if the subscription does not exist.
@@ -20,7 +25,13 @@ public protocol EventSubscriptionStore: Sendable {
     /// active, its cursor moves to the end of the event log (it receives what commits from now
     /// on); awaiting manual action, it waits with its pending definition; failed, a subscription
     /// being created is deleted and one being updated stays as it was.
-    func resolveValidation(of id: UUID, code: String, outcome: ValidationOutcome, at time: Date, event: DomainEvent) async throws -> ValidationResolution
+    func resolveValidation(
+        of id: UUID,
+        code: String,
+        outcome: ValidationOutcome,
+        at time: Date,
+        event: DomainEvent
+    ) async throws -> ValidationResolution
     /// Deletes the subscription and its waiting retries; returns whether it existed.
     func deleteSubscription(id: UUID, event: DomainEvent) async throws -> Bool
     func subscription(id: UUID) async throws -> EventSubscription?

@@ -143,7 +143,11 @@ struct EventSubscriptionsController {
         }
         if let destination = body.destination {
             if let type = destination.endpointType, type.caseInsensitiveCompare("WebHook") != .orderedSame {
-                throw ParleyError(.validation, "endpointType '\(type)' is not supported; Parley delivers to webhooks ('WebHook').", target: "destination.endpointType")
+                throw ParleyError(
+                    .validation,
+                    "endpointType '\(type)' is not supported; Parley delivers to webhooks ('WebHook').",
+                    target: "destination.endpointType"
+                )
             }
             if let url = destination.endpointUrl { definition.endpointUrl = url }
             if let value = destination.maxEventsPerBatch { definition.maxEventsPerBatch = value }
@@ -156,7 +160,11 @@ struct EventSubscriptionsController {
                     break
                 }
                 guard let tenantId = UUID(uuidString: tenant) else {
-                    throw ParleyError(.validation, "azureActiveDirectoryTenantId must be a tenant id (GUID).", target: "destination.azureActiveDirectoryTenantId")
+                    throw ParleyError(
+                        .validation,
+                        "azureActiveDirectoryTenantId must be a tenant id (GUID).",
+                        target: "destination.azureActiveDirectoryTenantId"
+                    )
                 }
                 definition.entraAuthentication = EntraDeliveryAuthentication(tenantId: tenantId, applicationIdOrUri: app)
             case (nil, _):
@@ -175,7 +183,9 @@ struct EventSubscriptionsController {
             if let mappings = destination.deliveryAttributeMappings {
                 definition.deliveryHeaders = try mappings.enumerated().map { index, mapping in
                     let field = "destination.deliveryAttributeMappings[\(index)]"
-                    guard let name = mapping.name else { throw ParleyError(.validation, "A delivery header needs a 'name'.", target: field + ".name") }
+                    guard let name = mapping.name else {
+                        throw ParleyError(.validation, "A delivery header needs a 'name'.", target: field + ".name")
+                    }
                     guard (mapping.type ?? "Static").caseInsensitiveCompare("Static") == .orderedSame else {
                         throw ParleyError(.validation, "Only 'Static' delivery headers are supported.", target: field + ".type")
                     }
@@ -207,7 +217,8 @@ struct EventSubscriptionsController {
     private static func filter(_ model: EventSubscriptionFilterModel) throws -> EventFilter {
         let advanced = try (model.advancedFilters ?? []).enumerated().map { index, filter in
             let field = "filter.advancedFilters[\(index)]"
-            guard let name = filter.operatorType, let op = AdvancedFilter.Operator.allCases.first(where: { $0.rawValue.caseInsensitiveCompare(name) == .orderedSame })
+            guard let name = filter.operatorType,
+                let op = AdvancedFilter.Operator.allCases.first(where: { $0.rawValue.caseInsensitiveCompare(name) == .orderedSame })
             else {
                 throw ParleyError(
                     .validation,
@@ -215,7 +226,9 @@ struct EventSubscriptionsController {
                     target: field + ".operatorType"
                 )
             }
-            guard let key = filter.key, !key.isEmpty else { throw ParleyError(.validation, "An advanced filter needs a 'key'.", target: field + ".key") }
+            guard let key = filter.key, !key.isEmpty else {
+                throw ParleyError(.validation, "An advanced filter needs a 'key'.", target: field + ".key")
+            }
             let values: [JSONValue]
             if op.takesSingleValue {
                 guard filter.values == nil, let value = filter.value else {
@@ -279,7 +292,10 @@ struct EventSubscriptionsController {
                     )
                 }
             ),
-            retryPolicy: RetryPolicyModel(maxDeliveryAttempts: definition.maxDeliveryAttempts, eventTimeToLiveInMinutes: definition.eventTimeToLiveInMinutes),
+            retryPolicy: RetryPolicyModel(
+                maxDeliveryAttempts: definition.maxDeliveryAttempts,
+                eventTimeToLiveInMinutes: definition.eventTimeToLiveInMinutes
+            ),
             deadLetterDirectory: deadLetters.directory(resourceName: resource.name, subscriptionName: subscription.name).path,
             createdOn: WireTimestamp.rfc3339(subscription.createdAt),
             updatedOn: WireTimestamp.rfc3339(subscription.updatedAt),

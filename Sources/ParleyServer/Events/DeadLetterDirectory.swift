@@ -15,7 +15,9 @@ struct DeadLetterDirectory: DeadLetterSink {
     func write(_ events: [Data], subscription: EventSubscription, resourceName: String, at time: Date) async throws {
         guard !events.isEmpty else { return }
         let parts = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: time)
-        let folder = [parts.year, parts.month, parts.day, parts.hour].reduce(directory(resourceName: resourceName, subscriptionName: subscription.name)) {
+        let folder = [parts.year, parts.month, parts.day, parts.hour].reduce(
+            directory(resourceName: resourceName, subscriptionName: subscription.name)
+        ) {
             $0.appendingPathComponent(String($1 ?? 0), isDirectory: true)
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

@@ -44,7 +44,8 @@ import Testing
         // Bob is an app user: his resource also hears that the call rang him (IncomingCall).
         #expect(
             kinds == [
-                .callStarted, .callParticipantAdded, .incomingCall, .callParticipantAdded, .callParticipantRemoved, .callParticipantRemoved, .callEnded,
+                .callStarted, .callParticipantAdded, .incomingCall, .callParticipantAdded, .callParticipantRemoved, .callParticipantRemoved,
+                .callEnded,
             ]
         )
     }

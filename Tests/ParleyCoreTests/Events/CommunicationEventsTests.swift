@@ -64,7 +64,9 @@ import Testing
         #expect(try perUser.map { try data($0)["recipientCommunicationIdentifier"]?.objectValue?["rawId"] } == [.string(alice.user.rawId)])
         // The thread's creation names both participants; Adele gets no per-user copy.
         let created = try #require(events.first { $0.eventType == CommunicationEventType.chatThreadCreated })
-        let participants = try #require(try data(created)["participants"].map { value -> [JSONValue] in if case .array(let a) = value { a } else { [] } })
+        let participants = try #require(
+            try data(created)["participants"].map { value -> [JSONValue] in if case .array(let a) = value { a } else { [] } }
+        )
         #expect(participants.count == 2)
         #expect(events.filter { $0.eventType == CommunicationEventType.chatThreadCreatedWithUser }.isEmpty, "Alice created it; Adele is no app user")
     }
@@ -107,7 +109,9 @@ import Testing
         )
         #expect(events.allSatisfy { $0.eventType != CommunicationEventType.incomingCall }, "IncomingCall is raised for app-user callees only")
         let added = try events.filter { $0.eventType == CommunicationEventType.callParticipantAdded }.map { try data($0) }
-        let adeleAdded = try #require(added.first { $0["user"]?.objectValue?["communicationIdentifier"]?.objectValue?["rawId"] == .string(adele.rawId) })
+        let adeleAdded = try #require(
+            added.first { $0["user"]?.objectValue?["communicationIdentifier"]?.objectValue?["rawId"] == .string(adele.rawId) }
+        )
         #expect(adeleAdded["user"]?.objectValue?["communicationIdentifier"]?.objectValue?["kind"] == .string("microsoftTeamsUser"))
         #expect(adeleAdded["displayName"] == .string("Adele Vance"))
         #expect(adeleAdded["participantId"] != nil)

@@ -46,7 +46,8 @@ import Testing
         let policy = DeliveryPolicy(random: FixedRandom(value: 0))
         #expect(policy.afterFailure(attempts: 2, result: .status(500), now: now, maxAttempts: 3) == .retry(at: now.addingTimeInterval(30)))
         #expect(
-            policy.afterFailure(attempts: 3, result: .status(500), now: now, maxAttempts: 3) == .deadLetter(reason: DeadLetterReason.maxDeliveryAttempts)
+            policy.afterFailure(attempts: 3, result: .status(500), now: now, maxAttempts: 3)
+                == .deadLetter(reason: DeadLetterReason.maxDeliveryAttempts)
         )
     }
 

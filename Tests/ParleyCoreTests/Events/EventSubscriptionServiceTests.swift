@@ -42,7 +42,9 @@ import Testing
         harness.fixture.clock.advance(by: 300)
         #expect(try await harness.service.failExpiredValidations() == 1)
         #expect(try await harness.stored(subscription).state == .failed)
-        let error = await #expect(throws: ParleyError.self) { try await harness.service.validateManually(subscriptionId: subscription.id, code: code) }
+        let error = await #expect(throws: ParleyError.self) {
+            try await harness.service.validateManually(subscriptionId: subscription.id, code: code)
+        }
         #expect(error?.code == .badRequest)
         // A failed subscription delivers nothing.
         harness.endpoint.answer(status: 200)

@@ -37,7 +37,12 @@ import Testing
 
     @Test func aMessageEventCarriesTheBodyThatWasSentEvenIfItWasEditedSince() async throws {
         let harness = try await EventsHarness()
-        let subscription = try await harness.subscribe { $0.filter.includedEventTypes = ["Microsoft.Communication.ChatMessageReceivedInThread", "Microsoft.Communication.ChatMessageEditedInThread", "Microsoft.Communication.ChatMessageDeletedInThread"] }
+        let subscription = try await harness.subscribe {
+            $0.filter.includedEventTypes = [
+                "Microsoft.Communication.ChatMessageReceivedInThread", "Microsoft.Communication.ChatMessageEditedInThread",
+                "Microsoft.Communication.ChatMessageDeletedInThread",
+            ]
+        }
         let alice = try await harness.fixture.user()
         let thread = try await harness.fixture.thread(by: alice)
         let message = try await harness.fixture.chat.sendMessage(

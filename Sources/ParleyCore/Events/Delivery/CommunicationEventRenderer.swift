@@ -162,7 +162,8 @@ public struct CommunicationEventRenderer: Sendable {
             let composeTime = data["composeTime"].flatMap(Int64.init).map(Self.date) ?? event.occurredAt
             let (thread, perUser): (String, String)
             switch event.kind {
-            case .chatMessageReceived: (thread, perUser) = (CommunicationEventType.chatMessageReceivedInThread, CommunicationEventType.chatMessageReceived)
+            case .chatMessageReceived:
+                (thread, perUser) = (CommunicationEventType.chatMessageReceivedInThread, CommunicationEventType.chatMessageReceived)
             case .chatMessageEdited: (thread, perUser) = (CommunicationEventType.chatMessageEditedInThread, CommunicationEventType.chatMessageEdited)
             default: (thread, perUser) = (CommunicationEventType.chatMessageDeletedInThread, CommunicationEventType.chatMessageDeleted)
             }
@@ -192,7 +193,12 @@ public struct CommunicationEventRenderer: Sendable {
                 perUser: CommunicationEventType.chatThreadCreatedWithUser,
                 subject: "thread/\(threadId)/createdBy/\(initiator)"
             ) { recipient in
-                var data = AcsChatThreadEventData(recipientCommunicationIdentifier: recipient, transactionId: transactionId, threadId: threadId, version: version)
+                var data = AcsChatThreadEventData(
+                    recipientCommunicationIdentifier: recipient,
+                    transactionId: transactionId,
+                    threadId: threadId,
+                    version: version
+                )
                 data.createTime = WireTimestamp.rfc3339Milliseconds(event.occurredAt)
                 data.createdByCommunicationIdentifier = Self.identifier(initiator)
                 data.properties = ["topic": event.data["topic"] ?? ""]
@@ -206,7 +212,12 @@ public struct CommunicationEventRenderer: Sendable {
                 perUser: CommunicationEventType.chatThreadWithUserDeleted,
                 subject: "thread/\(threadId)/deletedBy/\(initiator)"
             ) { recipient in
-                var data = AcsChatThreadEventData(recipientCommunicationIdentifier: recipient, transactionId: transactionId, threadId: threadId, version: version)
+                var data = AcsChatThreadEventData(
+                    recipientCommunicationIdentifier: recipient,
+                    transactionId: transactionId,
+                    threadId: threadId,
+                    version: version
+                )
                 data.createTime = threadCreateTime(event)
                 data.deletedByCommunicationIdentifier = Self.identifier(initiator)
                 data.deleteTime = WireTimestamp.rfc3339Milliseconds(event.occurredAt)
@@ -218,7 +229,12 @@ public struct CommunicationEventRenderer: Sendable {
                 perUser: CommunicationEventType.chatThreadPropertiesUpdatedPerUser,
                 subject: "thread/\(threadId)/editedBy/\(initiator)"
             ) { recipient in
-                var data = AcsChatThreadEventData(recipientCommunicationIdentifier: recipient, transactionId: transactionId, threadId: threadId, version: version)
+                var data = AcsChatThreadEventData(
+                    recipientCommunicationIdentifier: recipient,
+                    transactionId: transactionId,
+                    threadId: threadId,
+                    version: version
+                )
                 data.createTime = threadCreateTime(event)
                 data.editedByCommunicationIdentifier = Self.identifier(initiator)
                 data.editTime = WireTimestamp.rfc3339Milliseconds(event.occurredAt)
@@ -232,10 +248,17 @@ public struct CommunicationEventRenderer: Sendable {
                 let model = Self.participant(participant)
                 family(
                     thread: added ? CommunicationEventType.chatThreadParticipantAdded : CommunicationEventType.chatThreadParticipantRemoved,
-                    perUser: added ? CommunicationEventType.chatParticipantAddedToThreadWithUser : CommunicationEventType.chatParticipantRemovedFromThreadWithUser,
+                    perUser: added
+                        ? CommunicationEventType.chatParticipantAddedToThreadWithUser
+                        : CommunicationEventType.chatParticipantRemovedFromThreadWithUser,
                     subject: "thread/\(threadId)/\(added ? "participantAdded" : "participantRemoved")/\(participant.rawId)"
                 ) { recipient in
-                    var data = AcsChatThreadEventData(recipientCommunicationIdentifier: recipient, transactionId: transactionId, threadId: threadId, version: version)
+                    var data = AcsChatThreadEventData(
+                        recipientCommunicationIdentifier: recipient,
+                        transactionId: transactionId,
+                        threadId: threadId,
+                        version: version
+                    )
                     data.time = WireTimestamp.rfc3339Milliseconds(event.occurredAt)
                     if recipient != nil { data.createTime = threadCreateTime(event) }
                     if added {

@@ -62,7 +62,8 @@ public struct EventSubscription: Sendable, Equatable {
 
     /// Subscription names, as Event Grid takes them: 3–64 letters, digits and hyphens.
     public static func isValidName(_ name: String) -> Bool {
-        (3...64).contains(name.count) && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }
+        (3...64).contains(name.count)
+            && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }
     }
 }
 

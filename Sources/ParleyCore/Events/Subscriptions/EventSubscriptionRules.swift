@@ -30,7 +30,8 @@ public enum EventSubscriptionRules {
         try validateHeaders(definition.deliveryHeaders)
         if let entra = definition.entraAuthentication {
             let value = entra.applicationIdOrUri
-            guard !value.isEmpty, value.count <= 256, UUID(uuidString: value) != nil || value.hasPrefix("api://") || value.hasPrefix("https://") else {
+            guard !value.isEmpty, value.count <= 256, UUID(uuidString: value) != nil || value.hasPrefix("api://") || value.hasPrefix("https://")
+            else {
                 throw invalid(
                     "destination.azureActiveDirectoryApplicationIdOrUri",
                     "azureActiveDirectoryApplicationIdOrUri must be an app id (GUID) or an application id URI (api://… or https://…)."
@@ -90,7 +91,9 @@ public enum EventSubscriptionRules {
 
     static func validateFilter(_ filter: EventFilter) throws(ParleyError) {
         if let types = filter.includedEventTypes {
-            guard !types.isEmpty else { throw invalid("filter.includedEventTypes", "includedEventTypes must not be empty (leave it out for every type).") }
+            guard !types.isEmpty else {
+                throw invalid("filter.includedEventTypes", "includedEventTypes must not be empty (leave it out for every type).")
+            }
             for type in types where !CommunicationEventType.all.contains(where: { $0.caseInsensitiveCompare(type) == .orderedSame }) {
                 throw invalid(
                     "filter.includedEventTypes",
@@ -111,7 +114,9 @@ public enum EventSubscriptionRules {
             let field = "filter.advancedFilters[\(index)]"
             let envelopeKeys: Set<String> = ["id", "topic", "subject", "eventType", "dataVersion"]
             let segments = advanced.key.split(separator: ".", omittingEmptySubsequences: false)
-            guard envelopeKeys.contains(advanced.key) || (segments.count >= 2 && segments.count <= 10 && segments[0] == "data" && !segments.contains(where: \.isEmpty))
+            guard
+                envelopeKeys.contains(advanced.key)
+                    || (segments.count >= 2 && segments.count <= 10 && segments[0] == "data" && !segments.contains(where: \.isEmpty))
             else {
                 throw invalid(field + ".key", "key must be id, topic, subject, eventType, dataVersion or data.<field>[.<field>…].")
             }

@@ -68,7 +68,8 @@ public struct EventSubscriptionService: Sendable {
 
     /// Creates a subscription and runs its validation handshake: it comes back succeeded, or
     /// awaiting manual validation; a failed handshake is a 400 and leaves nothing behind.
-    public func create(_ name: String, of resource: CommunicationResource, definition: EventSubscriptionDefinition) async throws -> EventSubscription {
+    public func create(_ name: String, of resource: CommunicationResource, definition: EventSubscriptionDefinition) async throws -> EventSubscription
+    {
         try EventSubscriptionRules.validateName(name)
         try await validate(definition)
         if try await store.subscription(resourceId: resource.immutableId, name: name) != nil {
@@ -93,7 +94,11 @@ public struct EventSubscriptionService: Sendable {
 
     /// Replaces the definition. A new endpoint or schema (or a subscription that is not active)
     /// is validated again first; if that fails, nothing changes (400).
-    public func update(_ name: String, of resource: CommunicationResource, to definition: EventSubscriptionDefinition) async throws -> EventSubscription {
+    public func update(
+        _ name: String,
+        of resource: CommunicationResource,
+        to definition: EventSubscriptionDefinition
+    ) async throws -> EventSubscription {
         try await validate(definition)
         let existing = try await subscription(name, of: resource)
         let now = clock.now()
@@ -101,13 +106,25 @@ public struct EventSubscriptionService: Sendable {
             existing.state != .succeeded || existing.definition.endpointUrl != definition.endpointUrl
             || existing.definition.schema != definition.schema || existing.definition.entraAuthentication != definition.entraAuthentication
         guard revalidate else {
-            guard let updated = try await store.updateDefinition(of: existing.id, to: definition, at: now, event: event(.eventSubscriptionUpdated, existing, now))
+            guard
+                let updated = try await store.updateDefinition(
+                    of: existing.id,
+                    to: definition,
+                    at: now,
+                    event: event(.eventSubscriptionUpdated, existing, now)
+                )
             else { throw ParleyError(.notFound, "Event subscription '\(name)' was not found.", target: "subscriptionName") }
             changes.notify()
             return updated
         }
         let code = ids.uuid().uuidString.uppercased()
-        guard try await store.beginValidation(of: existing.id, code: code, expiresAt: now.addingTimeInterval(Self.manualValidationWindow), pendingDefinition: definition)
+        guard
+            try await store.beginValidation(
+                of: existing.id,
+                code: code,
+                expiresAt: now.addingTimeInterval(Self.manualValidationWindow),
+                pendingDefinition: definition
+            )
         else { throw ParleyError(.notFound, "Event subscription '\(name)' was not found.", target: "subscriptionName") }
         return try await validateAndResolve(existing, definition: definition, resource: resource, code: code, creating: false)
     }
@@ -193,7 +210,13 @@ public struct EventSubscriptionService: Sendable {
         case .manual: (outcome, kind) = (.awaitingManualAction(until: now.addingTimeInterval(Self.manualValidationWindow)), .eventSubscriptionUpdated)
         case .failed: (outcome, kind) = (.failed, creating ? .eventSubscriptionDeleted : .eventSubscriptionUpdated)
         }
-        let resolution = try await store.resolveValidation(of: subscription.id, code: code, outcome: outcome, at: now, event: event(kind, subscription, now))
+        let resolution = try await store.resolveValidation(
+            of: subscription.id,
+            code: code,
+            outcome: outcome,
+            at: now,
+            event: event(kind, subscription, now)
+        )
         changes.notify()
         if case .failed(let reason) = handshake, resolution != .stale {
             throw ParleyError(
@@ -209,7 +232,12 @@ public struct EventSubscriptionService: Sendable {
     }
 
     /// Runs the schema's handshake against the endpoint of `definition`.
-    func handshake(_ subscription: EventSubscription, definition: EventSubscriptionDefinition, resource: CommunicationResource, code: String) async -> Handshake {
+    func handshake(
+        _ subscription: EventSubscription,
+        definition: EventSubscriptionDefinition,
+        resource: CommunicationResource,
+        code: String
+    ) async -> Handshake {
         var headers = definition.deliveryHeaders.map { ($0.name, $0.value) }
         if let entra = definition.entraAuthentication, let tokens {
             guard let (token, _) = try? await tokens.deliveryToken(for: entra, at: clock.now()) else {
@@ -252,7 +280,9 @@ public struct EventSubscriptionService: Sendable {
                 return .failed("no answer to the OPTIONS abuse-protection request (\(response.result.outcome.rawValue))")
             }
             guard status == 200 else { return .failed("the endpoint answered OPTIONS with HTTP \(status); it needs 200") }
-            let allowed = (response.header(EventGridHeaders.allowedOrigin) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let allowed = (response.header(EventGridHeaders.allowedOrigin) ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard allowed.contains(where: { $0 == "*" || $0.caseInsensitiveCompare(EventGridOrigin.name) == .orderedSame }) else {
                 return .failed("the OPTIONS answer has no WebHook-Allowed-Origin granting \(EventGridOrigin.name)")
             }
