@@ -18,7 +18,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$bin/parley" serve --port 0 --data-dir "$tmp/data" --ready-file "$tmp/ready.json" --log-level warning >"$tmp/server.log" 2>&1 &
+# Callers may set `serve_args` (an array) for more flags.
+"$bin/parley" serve --port 0 --data-dir "$tmp/data" --ready-file "$tmp/ready.json" --log-level warning ${serve_args[@]+"${serve_args[@]}"} >"$tmp/server.log" 2>&1 &
 server=$!
 pids+=("$server")
 for _ in $(seq 1 300); do [ -s "$tmp/ready.json" ] && break; sleep 0.1; done
