@@ -1,5 +1,4 @@
 import Foundation
-import JWTKit
 
 extension OrgSignInService {
     /// The app id Event Grid's tokens carry as `appid`/`azp`: the Microsoft.EventGrid service
@@ -21,7 +20,7 @@ extension OrgSignInService {
     ) async throws -> (token: String, expiresAt: Date) {
         let iat = Int(now.timeIntervalSince1970)
         let exp = iat + Int(Self.tokenLifetime)
-        let claims = WebhookDeliveryTokenClaims(
+        let claims = OrgAccessTokenClaims(
             aud: audience,
             iss: issuer,
             iat: iat,
@@ -35,30 +34,14 @@ extension OrgSignInService {
             idtyp: "app",
             ver: "2.0",
             uti: tokenId.uuidString.lowercased(),
-            roles: [Self.webhookSubscriberRole]
+            scp: nil,
+            roles: [Self.webhookSubscriberRole],
+            upn: nil,
+            preferred_username: nil,
+            name: nil
         )
         return (try await authority.sign(claims), Date(timeIntervalSince1970: TimeInterval(exp)))
     }
-}
-
-/// The claims of a delivery token: an Entra v2.0 app-only access token.
-struct WebhookDeliveryTokenClaims: JWTPayload, Equatable {
-    var aud: String
-    var iss: String
-    var iat: Int
-    var nbf: Int
-    var exp: Int
-    var tid: String
-    var oid: String
-    var sub: String
-    var appid: String
-    var azp: String
-    var idtyp: String
-    var ver: String
-    var uti: String
-    var roles: [String]
-
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
 
 /// Issues delivery tokens with the org authority of the subscription's tenant.

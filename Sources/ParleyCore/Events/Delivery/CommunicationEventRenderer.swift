@@ -142,6 +142,9 @@ public struct CommunicationEventRenderer: Sendable {
                 )
             )
         }
+        func threadData(_ recipient: CommunicationIdentifierModel?) -> AcsChatThreadEventData {
+            AcsChatThreadEventData(recipientCommunicationIdentifier: recipient, transactionId: transactionId, threadId: threadId, version: version)
+        }
         /// A thread-level event and its per-user copies.
         func family(
             thread: String,
@@ -193,12 +196,7 @@ public struct CommunicationEventRenderer: Sendable {
                 perUser: CommunicationEventType.chatThreadCreatedWithUser,
                 subject: "thread/\(threadId)/createdBy/\(initiator)"
             ) { recipient in
-                var data = AcsChatThreadEventData(
-                    recipientCommunicationIdentifier: recipient,
-                    transactionId: transactionId,
-                    threadId: threadId,
-                    version: version
-                )
+                var data = threadData(recipient)
                 data.createTime = WireTimestamp.rfc3339Milliseconds(event.occurredAt)
                 data.createdByCommunicationIdentifier = Self.identifier(initiator)
                 data.properties = ["topic": event.data["topic"] ?? ""]
@@ -212,12 +210,7 @@ public struct CommunicationEventRenderer: Sendable {
                 perUser: CommunicationEventType.chatThreadWithUserDeleted,
                 subject: "thread/\(threadId)/deletedBy/\(initiator)"
             ) { recipient in
-                var data = AcsChatThreadEventData(
-                    recipientCommunicationIdentifier: recipient,
-                    transactionId: transactionId,
-                    threadId: threadId,
-                    version: version
-                )
+                var data = threadData(recipient)
                 data.createTime = threadCreateTime(event)
                 data.deletedByCommunicationIdentifier = Self.identifier(initiator)
                 data.deleteTime = WireTimestamp.rfc3339Milliseconds(event.occurredAt)
@@ -229,12 +222,7 @@ public struct CommunicationEventRenderer: Sendable {
                 perUser: CommunicationEventType.chatThreadPropertiesUpdatedPerUser,
                 subject: "thread/\(threadId)/editedBy/\(initiator)"
             ) { recipient in
-                var data = AcsChatThreadEventData(
-                    recipientCommunicationIdentifier: recipient,
-                    transactionId: transactionId,
-                    threadId: threadId,
-                    version: version
-                )
+                var data = threadData(recipient)
                 data.createTime = threadCreateTime(event)
                 data.editedByCommunicationIdentifier = Self.identifier(initiator)
                 data.editTime = WireTimestamp.rfc3339Milliseconds(event.occurredAt)
@@ -253,12 +241,7 @@ public struct CommunicationEventRenderer: Sendable {
                         : CommunicationEventType.chatParticipantRemovedFromThreadWithUser,
                     subject: "thread/\(threadId)/\(added ? "participantAdded" : "participantRemoved")/\(participant.rawId)"
                 ) { recipient in
-                    var data = AcsChatThreadEventData(
-                        recipientCommunicationIdentifier: recipient,
-                        transactionId: transactionId,
-                        threadId: threadId,
-                        version: version
-                    )
+                    var data = threadData(recipient)
                     data.time = WireTimestamp.rfc3339Milliseconds(event.occurredAt)
                     if recipient != nil { data.createTime = threadCreateTime(event) }
                     if added {
