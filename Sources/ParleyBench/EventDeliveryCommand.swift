@@ -94,7 +94,9 @@ struct EventDeliveryCommand: AsyncParsableCommand {
                 if index == rate * warmup { measureFrom = Date() }
                 let (thread, sender) = Self.pick(scenario, index)
                 group.addTask {
-                    do { _ = try await Self.send(http, scenario.endpoint, thread: thread, token: sender, index: index) } catch { failures.increment() }
+                    do { _ = try await Self.send(http, scenario.endpoint, thread: thread, token: sender, index: index) } catch {
+                        failures.increment()
+                    }
                 }
             }
         }
@@ -102,10 +104,19 @@ struct EventDeliveryCommand: AsyncParsableCommand {
         if expectEvents { try await receiver.wait(forEvents: total, timeout: .seconds(30)) }
         let cpuAfter = serverPid.flatMap(ProcessProbe.cpuSeconds(of:))
         let latencies = receiver.latencies(eventTimeFrom: measureFrom ?? .distantPast)
-        print("sent \(total) messages in \(sentIn) (\(failures.value) failed); received \(receiver.eventCount) events (\(receiver.duplicateCount) duplicates)")
+        print(
+            "sent \(total) messages in \(sentIn) (\(failures.value) failed); received \(receiver.eventCount) events (\(receiver.duplicateCount) duplicates)"
+        )
         print("commit → webhook: \(LatencySummary(milliseconds: latencies.map { $0 * 1000 }))")
         if let cpuBefore, let cpuAfter {
-            print(String(format: "server CPU: %.1f s in %.0f s (%.0f %% of one core)", cpuAfter - cpuBefore, sentIn.seconds, 100 * (cpuAfter - cpuBefore) / sentIn.seconds))
+            print(
+                String(
+                    format: "server CPU: %.1f s in %.0f s (%.0f %% of one core)",
+                    cpuAfter - cpuBefore,
+                    sentIn.seconds,
+                    100 * (cpuAfter - cpuBefore) / sentIn.seconds
+                )
+            )
         }
     }
 
@@ -124,7 +135,9 @@ struct EventDeliveryCommand: AsyncParsableCommand {
                         let index = next.next()
                         guard index < events else { return }
                         let (thread, sender) = Self.pick(scenario, index)
-                        do { _ = try await Self.send(http, scenario.endpoint, thread: thread, token: sender, index: index) } catch { failures.increment() }
+                        do { _ = try await Self.send(http, scenario.endpoint, thread: thread, token: sender, index: index) } catch {
+                            failures.increment()
+                        }
                     }
                 }
             }
@@ -145,10 +158,14 @@ struct EventDeliveryCommand: AsyncParsableCommand {
         }
         let drainedIn = (firstArrival ?? back).duration(to: clock.now)
         let total = Double(receiver.uniqueCount)
-        print("received \(receiver.uniqueCount) events (\(receiver.duplicateCount) duplicates) \(back.duration(to: clock.now)) after the receiver came back")
+        print(
+            "received \(receiver.uniqueCount) events (\(receiver.duplicateCount) duplicates) \(back.duration(to: clock.now)) after the receiver came back"
+        )
         print(String(format: "drain rate: %.0f events/s (from the first arrival, %.1f s)", total / drainedIn.seconds, drainedIn.seconds))
         if let memoryBefore, let low = samples.min(), let high = samples.max() {
-            print("server RSS: \(memoryBefore / 1_048_576) MiB before the drain; during it \(low / 1_048_576)–\(high / 1_048_576) MiB (\(samples.count) samples)")
+            print(
+                "server RSS: \(memoryBefore / 1_048_576) MiB before the drain; during it \(low / 1_048_576)–\(high / 1_048_576) MiB (\(samples.count) samples)"
+            )
         }
     }
 
@@ -268,6 +285,7 @@ final class WebhookReceiver: Sendable {
         let receiver: WebhookReceiver
         var body = ByteBuffer()
         var keepAlive = true
+        var validation = false
 
         init(receiver: WebhookReceiver) { self.receiver = receiver }
 
@@ -276,13 +294,26 @@ final class WebhookReceiver: Sendable {
             case .head(let head):
                 body.clear()
                 keepAlive = head.isKeepAlive
+                validation = head.headers.first(name: "aeg-event-type") == "SubscriptionValidation"
             case .body(var part):
                 body.writeBuffer(&part)
             case .end:
-                receiver.received(body)
+                // The validation handshake is answered with the code; deliveries with 200.
+                var answer = ByteBuffer()
+                if validation {
+                    let events = try? JSONDecoder().decode([EventGridEvent<SubscriptionValidationEventData>].self, from: Data(buffer: body))
+                    if let code = events?.first?.data.validationCode,
+                        let echo = try? JSONEncoder().encode(SubscriptionValidationResponse(validationResponse: code))
+                    {
+                        answer = ByteBuffer(data: echo)
+                    }
+                } else {
+                    receiver.received(body)
+                }
                 var headers = HTTPHeaders()
-                headers.add(name: "Content-Length", value: "0")
+                headers.add(name: "Content-Length", value: String(answer.readableBytes))
                 context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+                context.write(wrapOutboundOut(.body(.byteBuffer(answer))), promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
                 if !keepAlive { context.close(promise: nil) }
             }

@@ -249,7 +249,7 @@ public final class SQLiteParleyStore: ParleyStore {
                 resourceId: row["resource_id"],
                 subject: row["subject"],
                 occurredAt: date(row["occurred_at"]),
-                data: (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:],
+                data: ((try? JSONSerialization.jsonObject(with: data)) as? [String: String]) ?? [:],
                 chat: chat
             )
         )

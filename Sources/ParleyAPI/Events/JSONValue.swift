@@ -1,3 +1,5 @@
+import Foundation
+
 /// Any JSON value. Event payloads are kept and amended as JSON (dead-lettering adds fields to
 /// an event as it was delivered; advanced filters read fields of `data` by path).
 public enum JSONValue: Codable, Hashable, Sendable {
@@ -52,6 +54,22 @@ public enum JSONValue: Codable, Hashable, Sendable {
         }
         return current
     }
+
+    /// The value of a `JSONSerialization` result (parsing with it is several times faster than
+    /// decoding into this enum through `Decodable`, whose failed type probes throw).
+    public init(jsonObject: Any) {
+        switch jsonObject {
+        case let value as String: self = .string(value)
+        case let value as NSNumber:
+            self = type(of: value) == Self.booleanType ? .bool(value.boolValue) : .number(value.doubleValue)
+        case let value as [Any]: self = .array(value.map(JSONValue.init(jsonObject:)))
+        case let value as [String: Any]: self = .object(value.mapValues(JSONValue.init(jsonObject:)))
+        default: self = .null
+        }
+    }
+
+    /// The class `JSONSerialization` gives booleans (a subclass of `NSNumber`).
+    private static let booleanType = type(of: NSNumber(value: true))
 
     public var stringValue: String? {
         if case .string(let value) = self { return value }

@@ -9,7 +9,7 @@ public struct EventsConfiguration: Sendable, Equatable {
     /// For local development, where waiting 10 s, 30 s, 1 min, … for a retry is in the way.
     public var maxRetryDelaySeconds: Double?
     /// Batches in flight at once to one subscription's endpoint.
-    public var deliveryConcurrency = 8
+    public var deliveryConcurrency = 32
     /// A PEM file of extra CA certificates trusted for webhook endpoints (besides the system's
     /// roots and the installation's own CA).
     public var webhookCAFile: String?

@@ -148,7 +148,7 @@ struct EventsHarness {
             clock: fixture.clock,
             sink: deadLetters,
             tokens: WebhookTokenIssuer(signIn: fixture.orgSignIn, baseURL: { "https://parley.test/" }),
-            configuration: .init(concurrency: concurrency)
+            configuration: .init(concurrency: concurrency, progressInterval: 0)
         )
     }
 

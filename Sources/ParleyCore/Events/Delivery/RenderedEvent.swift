@@ -26,7 +26,11 @@ public struct RenderedEvent: Sendable {
     /// `data` as a JSON value (for advanced filters).
     public func dataJSON() -> JSONValue? {
         guard let bytes = try? ParleyJSON.frameEncoder().encode(EncodableBox(data)) else { return nil }
-        return try? ParleyJSON.decoder().decode(JSONValue.self, from: bytes)
+        return Self.json(bytes)
+    }
+
+    private static func json(_ bytes: Data) -> JSONValue? {
+        (try? JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])).map(JSONValue.init(jsonObject:))
     }
 
     /// The event in the envelope of `schema`, as the JSON bytes of one event.

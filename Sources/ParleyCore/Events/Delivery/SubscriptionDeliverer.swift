@@ -20,9 +20,15 @@ public final class SubscriptionDeliverer: Sendable {
         public var concurrency: Int
         /// Events read from the log at a time.
         public var readPage: Int
-        public init(concurrency: Int = 8, readPage: Int = 512) {
+        /// How long progress alone (the cursor moving past delivered or filtered-out events)
+        /// may stay unrecorded: recording it every pass would put a commit on the path of every
+        /// delivery. Failures, retries and dead letters are recorded at once. A crash loses at
+        /// most this much progress, delivered again after the restart (at-least-once).
+        public var progressInterval: TimeInterval
+        public init(concurrency: Int = 32, readPage: Int = 512, progressInterval: TimeInterval = 0.25) {
             self.concurrency = concurrency
             self.readPage = readPage
+            self.progressInterval = progressInterval
         }
     }
 
@@ -57,6 +63,8 @@ public final class SubscriptionDeliverer: Sendable {
         /// Rendered events read but not yet sent, oldest first.
         var buffer: [FreshEvent] = []
         var token: (value: String, refreshAt: Date)?
+        /// When progress was last recorded.
+        var recordedAt: Date?
     }
 
     struct FreshEvent: Sendable {
@@ -171,6 +179,8 @@ public final class SubscriptionDeliverer: Sendable {
             batches.append(batch)
         }
 
+        let resourceKey = subscription.resourceId.uuidString.lowercased()
+        let encoder = ParleyJSON.frameEncoder()
         // Fresh events from the log, topped up a page at a time. Those past their time to live
         // are dead-lettered as they come to the head, even when no batch is left to send them in.
         var pages = 0
@@ -188,9 +198,11 @@ public final class SubscriptionDeliverer: Sendable {
                     break
                 }
                 for recorded in events {
-                    for event in try await renderer.render(recorded, resourceId: subscription.resourceId.uuidString.lowercased())
-                    where definition.filter.matches(event, topic: topic) {
-                        let payload = try event.encoded(definition.schema, topic: topic, encoder: ParleyJSON.frameEncoder())
+                    for event in try await renderer.render(recorded, resourceId: resourceKey) where definition.filter.matchesEnvelope(event) {
+                        let payload = try event.encoded(definition.schema, topic: topic, encoder: encoder)
+                        guard definition.filter.matchesAdvanced(event, topic: topic, encoded: payload) else {
+                            continue
+                        }
                         let fresh = FreshEvent(position: recorded.position, id: event.id, payload: payload, publishedAt: event.time)
                         if DeliveryPolicy.isExpired(publishedAt: event.time, now: now, timeToLive: timeToLive) {
                             deadLetters.append(DeadLetterEntry(fresh, lastOutcome: subscription.delivery.lastOutcome))
@@ -256,6 +268,7 @@ public final class SubscriptionDeliverer: Sendable {
             // The endpoint is back: what waits for a retry need not wait for its schedule.
             if subscription.delivery.consecutiveFailures > 0 { report.retryAllAt = now }
         }
+        let healthy = subscription.delivery.consecutiveFailures == 0 && subscription.delivery.probationUntil == nil
         // Everything before the first unsent event is handled.
         let cursor = (buffer.first?.position).map { $0 - 1 } ?? readCursor
         if cursor > subscription.delivery.cursor { report.cursor = cursor }
@@ -264,8 +277,20 @@ public final class SubscriptionDeliverer: Sendable {
             let documents = deadLetters.map { $0.document(schema: definition.schema) }
             try await sink.write(documents, subscription: subscription, resourceName: resourceName, at: now)
         }
+        // Progress alone (a healthy endpoint's cursor) is recorded at most every progressInterval.
+        let recordedAt = state.withLock { $0.recordedAt }
+        let progressOnly =
+            report.retries.isEmpty && report.removed.isEmpty && report.retryAllAt == nil && failure == nil && healthy
+            && subscription.delivery.lastOutcome == (batches.isEmpty ? subscription.delivery.lastOutcome : .delivered)
+        let progressDue = recordedAt.map { now.timeIntervalSince($0) >= configuration.progressInterval } ?? true
+        var unrecorded = false
         if report.cursor != nil || !report.retries.isEmpty || !report.removed.isEmpty || report.health != nil {
-            try await store.recordDeliveries(report)
+            if progressOnly && !progressDue {
+                unrecorded = true
+            } else {
+                try await store.recordDeliveries(report)
+                state.withLock { $0.recordedAt = now }
+            }
         }
         state.withLock {
             $0.readCursor = readCursor
@@ -278,7 +303,11 @@ public final class SubscriptionDeliverer: Sendable {
 
         if failure != nil { return .again }  // the next pass finds the probation and waits it out
         if !buffer.isEmpty || !logExhausted || due.count == retryLimit || report.retryAllAt != nil { return .again }
-        return .wait(until: try await store.nextRetry(of: subscriptionId))
+        let nextRetry = try await store.nextRetry(of: subscriptionId)
+        guard unrecorded, let recordedAt else { return .wait(until: nextRetry) }
+        // Come back to record the progress once its interval has passed.
+        let flush = recordedAt.addingTimeInterval(configuration.progressInterval)
+        return .wait(until: nextRetry.map { min($0, flush) } ?? flush)
     }
 
     /// Sends each batch; results in the same order.

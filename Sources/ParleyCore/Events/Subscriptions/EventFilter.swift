@@ -26,9 +26,13 @@ public struct EventFilter: Sendable, Equatable, Codable {
         self.advancedFilters = advancedFilters
     }
 
-    /// Whether `event` passes. `data` is the event's `data` as JSON, asked for only when an
-    /// advanced filter reads it.
+    /// Whether `event` passes. Its `data` is made JSON only when an advanced filter reads it.
     public func matches(_ event: RenderedEvent, topic: String) -> Bool {
+        matchesEnvelope(event) && matchesAdvanced(event, topic: topic, data: { event.dataJSON() })
+    }
+
+    /// The checks on type and subject (cheap: made before an event is encoded).
+    public func matchesEnvelope(_ event: RenderedEvent) -> Bool {
         if let types = includedEventTypes, !types.contains(where: { $0.caseInsensitiveCompare(event.eventType) == .orderedSame }) {
             return false
         }
@@ -42,6 +46,28 @@ public struct EventFilter: Sendable, Equatable, Codable {
                 return false
             }
         }
+        return true
+    }
+
+    /// The advanced filters, reading `data` fields from the event as encoded.
+    public func matchesAdvanced(_ event: RenderedEvent, topic: String, encoded payload: Data) -> Bool {
+        guard !advancedFilters.isEmpty else { return true }
+        return advancedFilters.allSatisfy { filter in
+            let value: JSONValue?
+            switch filter.key {
+            case "id": value = .string(event.id)
+            case "topic": value = .string(topic)
+            case "subject": value = .string(event.subject)
+            case "eventType": value = .string(event.eventType)
+            case "dataVersion": value = .string(RenderedEvent.dataVersion)
+            default: value = JSONValue.lookup(filter.key.split(separator: ".").map(String.init), in: payload)
+            }
+            return filter.matches(value)
+        }
+    }
+
+    /// The advanced filters; `data` gives the event's `data` as JSON, asked for at most once.
+    public func matchesAdvanced(_ event: RenderedEvent, topic: String, data makeData: () -> JSONValue?) -> Bool {
         guard !advancedFilters.isEmpty else { return true }
         var data: JSONValue??
         return advancedFilters.allSatisfy { filter in
@@ -53,7 +79,7 @@ public struct EventFilter: Sendable, Equatable, Codable {
             case "eventType": value = .string(event.eventType)
             case "dataVersion": value = .string(RenderedEvent.dataVersion)
             default:
-                if data == nil { data = .some(event.dataJSON()) }
+                if data == nil { data = .some(makeData()) }
                 value = data!.flatMap { $0.value(at: filter.key.split(separator: ".").dropFirst()) }
             }
             return filter.matches(value)
