@@ -8,7 +8,7 @@ struct ResourcesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resources",
         abstract: "Manage communication resources of a running Parley server.",
-        subcommands: [List.self, Create.self, Show.self, ConnectionString.self, RegenerateKey.self]
+        subcommands: [List.self, Create.self, Show.self, ConnectionString.self, RegenerateKey.self, WebApp.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -18,7 +18,8 @@ struct ResourcesCommand: AsyncParsableCommand {
         func run() async throws {
             try await server.withClient { client in
                 for resource in try await client.listResources() {
-                    print("\(resource.name)\t\(resource.immutableResourceId)\t\(resource.createdOn)")
+                    let webApp = resource.webApp?.enabled == true ? "\tweb-app" : ""
+                    print("\(resource.name)\t\(resource.immutableResourceId)\t\(resource.createdOn)\(webApp)")
                 }
             }
         }
@@ -66,6 +67,45 @@ struct ResourcesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await server.withClient { client in try printJSON(await client.regenerateKey(key, of: name)) }
+        }
+    }
+}
+
+extension ResourcesCommand {
+    /// `parley resources web-app enable|disable <resource>`.
+    struct WebApp: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "web-app",
+            abstract: "Turn Parley's web app backend for a resource on or off (docs/webapp.md).",
+            subcommands: [Enable.self, Disable.self]
+        )
+
+        struct Enable: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Let visitors join the resource by name in the web app at the server's address (off by default)."
+            )
+            @OptionGroup var server: ServerOptions
+            @Argument(help: "The resource name or immutable id.") var name: String = "default"
+
+            func run() async throws {
+                try await server.withClient { client in
+                    let resource = try await client.setWebApp(enabled: true, of: name)
+                    print("The web app of '\(resource.name)' is on: open \(client.baseURL)/ and join as a visitor.")
+                }
+            }
+        }
+
+        struct Disable: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Stop serving the resource's visitors (their tokens stop being renewed).")
+            @OptionGroup var server: ServerOptions
+            @Argument(help: "The resource name or immutable id.") var name: String = "default"
+
+            func run() async throws {
+                try await server.withClient { client in
+                    let resource = try await client.setWebApp(enabled: false, of: name)
+                    print("The web app of '\(resource.name)' is off.")
+                }
+            }
         }
     }
 }

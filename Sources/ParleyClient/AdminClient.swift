@@ -45,6 +45,11 @@ public struct AdminClient: Sendable {
         try await send(.POST, "/admin/resources/\(Self.escape(name))/keys/\(Self.escape(kind))/regenerate", as: ResourceModel.self)
     }
 
+    /// Turns Parley's web app backend for the resource on or off.
+    public func setWebApp(enabled: Bool, of name: String) async throws -> ResourceModel {
+        try await send(.PUT, "/admin/resources/\(Self.escape(name))/web-app", body: WebAppSettingsModel(enabled: enabled), as: ResourceModel.self)
+    }
+
     func send<Result: Decodable>(
         _ method: HTTPMethod,
         _ path: String,
