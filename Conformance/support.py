@@ -21,6 +21,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from email.utils import formatdate
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import quote, urlsplit
@@ -441,8 +442,11 @@ class Org:
             f"/admin/tenants/{self.id}/users/{user['id']}/password", headers=self.admin, json={"password": password}
         )
 
-    def add_app(self, display_name: str = "Contoso Chat") -> dict[str, Any]:
-        resp = self.http.post(f"/admin/tenants/{self.id}/apps", headers=self.admin, json={"displayName": display_name})
+    def add_app(self, display_name: str = "Contoso Chat", redirect_uris: list[str] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"displayName": display_name}
+        if redirect_uris is not None:
+            body["redirectUris"] = redirect_uris
+        resp = self.http.post(f"/admin/tenants/{self.id}/apps", headers=self.admin, json=body)
         assert resp.status_code == 201, describe(resp)
         doc = resp.json()
         for field in ("appId", "displayName", "clientSecret", "tenantId"):
@@ -548,6 +552,54 @@ def graph_error(resp, status: int, code: str | None = None) -> Mapping[str, Any]
     if code is not None:
         assert err["code"] == code, f"expected Graph error code {code!r}: {describe(resp)}"
     return err
+
+
+class FormPage(HTMLParser):
+    """The forms of an HTML page, as a browser sees them: `forms` is a list of
+    `{"action", "method", "fields": {name: value}}` (hidden and visible inputs with their values).
+    """
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+        self.text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": a.get("action", ""), "method": (a.get("method") or "get").lower(), "fields": {}})
+        elif tag == "input" and self.forms and a.get("name"):
+            self.forms[-1]["fields"][a["name"]] = a.get("value") or ""
+
+    def handle_data(self, data):
+        if data.strip():
+            self.text.append(data.strip())
+
+
+def sign_in_through_page(session, auth_uri: str, username: str, password: str, follow: bool = False):
+    """What a person's browser does with an authorization URL: load the sign-in page (which sets
+    its cookie), fill in the form, post it. Returns the POST's response (a 302 to the redirect
+    URI, or the page again with an error), without following the redirect."""
+    import requests
+
+    page = session.get(auth_uri, timeout=HTTP_TIMEOUT, allow_redirects=False)
+    assert page.status_code == 200, describe(page)
+    assert page.headers.get("content-type", "").startswith("text/html"), describe(page)
+    forms = FormPage(page.text).forms
+    assert len(forms) == 1 and forms[0]["method"] == "post", forms
+    fields = {**forms[0]["fields"], "username": username, "password": password}
+    action = requests.compat.urljoin(page.url, forms[0]["action"])
+    return session.post(action, data=fields, timeout=HTTP_TIMEOUT, allow_redirects=follow)
+
+
+def redirect_parameters(response) -> dict[str, str]:
+    """The parameters of a 302's Location (query, or fragment for response_mode=fragment)."""
+    from urllib.parse import parse_qsl
+
+    assert response.status_code == 302, describe(response)
+    location = urlsplit(response.headers["Location"])
+    return dict(parse_qsl(location.query or location.fragment))
 
 
 class DefaultPortSession:

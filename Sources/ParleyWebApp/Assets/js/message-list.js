@@ -26,7 +26,22 @@ export class MessageList {
     this.spacer = h("div", {class: "spacer"});
     this.element = h("div", {class: "messages", tabindex: "0", role: "log", "aria-label": label || "Messages"}, this.spacer);
     this.element.addEventListener("scroll", () => this.schedule(), {passive: true});
-    new ResizeObserver(() => { this.heights.clear(); this.dirty = true; this.schedule(); }).observe(this.element);
+    // Only a change of width changes the rows' heights.
+    this.width = 0;
+    new ResizeObserver(() => {
+      const width = this.element.clientWidth;
+      if (width !== this.width) {
+        this.width = width;
+        this.heights.clear();
+        this.dirty = true;
+      }
+      this.schedule();
+    }).observe(this.element);
+    // A row whose image arrived is measured again.
+    this.element.addEventListener("load", (event) => {
+      const row = event.target.closest?.(".row");
+      if (row) this.remeasure(row.dataset.id);
+    }, true);
   }
 
   get atBottom() {
@@ -72,6 +87,13 @@ export class MessageList {
     row.remove();
     this.rows.delete(id);
     this.heights.delete(id);
+    this.dirty = true;
+    this.schedule();
+  }
+
+  /** Measures a row again (its content changed size). */
+  remeasure(id) {
+    if (!this.heights.delete(id)) return;
     this.dirty = true;
     this.schedule();
   }
@@ -148,7 +170,7 @@ export class MessageList {
       let last = first;
       while (last < this.items.length && this.offsets[last] < bottom) last++;
       const keep = new Set();
-      const fresh = [];
+      const unmeasured = [];
       for (let i = first; i < last; i++) {
         const message = this.items[i];
         keep.add(message.id);
@@ -157,8 +179,8 @@ export class MessageList {
           row = h("div", {class: "row", "data-id": message.id}, this.renderRow(message));
           this.rows.set(message.id, row);
           this.element.append(row);
-          fresh.push(message.id);
         }
+        if (!this.heights.has(message.id)) unmeasured.push(message.id);
         row.style.transform = `translateY(${this.offsets[i]}px)`;
       }
       for (const [id, row] of this.rows) {
@@ -169,7 +191,7 @@ export class MessageList {
       }
       // Measure new rows; a changed height moves everything after it.
       let changed = false;
-      for (const id of fresh) {
+      for (const id of unmeasured) {
         const height = this.rows.get(id).offsetHeight;
         if (height && height !== this.heights.get(id)) {
           this.heights.set(id, height);

@@ -54,7 +54,8 @@ function sanitize(node, loadImage) {
     return span;
   }
   if (tag === "IMG") {
-    const path = local(node.getAttribute("src") || "");
+    const src = node.getAttribute("src") || "";
+    const path = /^https?:\/\//i.test(src) ? local(src) : null; // relative ones are the sender's own references
     if (!path || !(path.includes("/hostedContents/") || path.includes("/images/"))) return null;
     const img = document.createElement("img");
     img.alt = node.getAttribute("alt") || "Image";
