@@ -14,6 +14,7 @@ import hmac
 import json
 import os
 import shutil
+import socket
 import subprocess
 import re
 import time
@@ -23,7 +24,7 @@ from datetime import datetime, timezone
 from email.utils import formatdate
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -659,3 +660,136 @@ def launch_chromium(ca_path: str, home: Path, extra_args: tuple[str, ...] = ()):
         options.add_argument(arg)
     service = Service("/usr/bin/chromedriver", env={**os.environ, "HOME": str(home)})
     return webdriver.Chrome(service=service, options=options)
+
+
+# --------------------------------------------------------------------------------------------
+# Processes the tests start themselves (coturn, a second server)
+# --------------------------------------------------------------------------------------------
+
+def free_loopback_port() -> int:
+    """A port free on 127.0.0.1 for both UDP and TCP (coturn listens on both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no port free for both UDP and TCP on 127.0.0.1")
+
+
+def wait_until(proc: subprocess.Popen, check: Callable[[], Any], seconds: float, what: str, log: Path):
+    """Poll `check` until it is truthy, at most `seconds`; fail early if `proc` exits."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {seconds} s:\n{tail(log)}")
+        try:
+            proc.wait(timeout=0.05)  # the pause between polls; returns early only if it exited
+        except subprocess.TimeoutExpired:
+            continue
+        pytest.fail(f"{what}: the process exited with {proc.returncode}:\n{tail(log)}")
+
+
+def tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return "(no log)"
+
+
+def stop_process(proc: subprocess.Popen | None, grace: float = 10) -> None:
+    """SIGTERM, then SIGKILL after `grace` seconds."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+class TcpProxy:
+    """A TCP forwarder on a free loopback port to `target_port`, whose network can be cut: `cut()`
+    drops every connection through it and refuses new ones until `restore()`. TLS passes through
+    untouched (the server's certificate names 127.0.0.1 whatever the port), so a browser pointed
+    at the proxy's origin talks to the server as over any network, and loses it as on a real drop.
+    """
+
+    def __init__(self, target_port: int):
+        import threading
+
+        self.target = ("127.0.0.1", target_port)
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.open: set[socket.socket] = set()
+        self.down = False
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.down:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.open.update((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                self._drop(s)
+
+    def _drop(self, s: socket.socket) -> None:
+        with self.lock:
+            self.open.discard(s)
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        s.close()
+
+    def cut(self) -> None:
+        self.down = True
+        with self.lock:
+            victims = list(self.open)
+        for s in victims:
+            self._drop(s)
+
+    def restore(self) -> None:
+        self.down = False
+
+    def close(self) -> None:
+        self.closed = True
+        self.cut()
+        self.listener.close()
