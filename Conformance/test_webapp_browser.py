@@ -84,6 +84,7 @@ def test_two_personas_chat_and_call(browsers, base_url, ready, http, admin_heade
     enable_web_app(http, admin_headers, resource["name"])
     org = org_maker("Contoso")
     adele = org.add_user("Adele Vance", "adele")
+    megan = org.add_user("Megan Bowen", "megan")
     org.add_app("Parley web", redirect_uris=["https://127.0.0.1/"])
     open_gate(org, resource["immutableResourceId"])
 
@@ -103,6 +104,7 @@ def test_two_personas_chat_and_call(browsers, base_url, ready, http, admin_heade
         # ---- chat -----------------------------------------------------------------------------------
         alice.new_chat_with("adele", adele["rawId"])
         alice.send("Hello Adele, this is Alice.")
+        teams.until(lambda: teams.unread_count("Alice Visitor") == "1", "one unread message in the chat list")
         teams.open_chat("Alice Visitor")
         teams.sees_message("Hello Adele, this is Alice.")
         assert "EXTERNAL" in teams.text("#conversation .msg.theirs").upper(), "Teams users see app users labelled External"
@@ -120,6 +122,13 @@ def test_two_personas_chat_and_call(browsers, base_url, ready, http, admin_heade
         # Read receipts: each side's last message shows as seen by the other.
         alice.shows("Seen by Adele Vance", "#conversation")
         teams.shows("Seen by Alice Visitor", "#conversation")
+        # Edit and delete one's own messages; the other side sees both.
+        alice.edit_message("Hello Adele, this is Alice.", "Hello Adele, this is Alice from the app.")
+        teams.sees_message("Hello Adele, this is Alice from the app.")
+        teams.shows("(edited)", "#conversation")
+        alice.delete_message("me too")
+        teams.sees_message("This message was deleted.")
+        assert "me too" not in teams.messages()
 
         # An app user may not send images into a chat with Teams users (C2): the button says why.
         assert not alice.find("#attach-image").is_enabled()
@@ -158,6 +167,16 @@ def test_two_personas_chat_and_call(browsers, base_url, ready, http, admin_heade
         for person in (alice, teams):
             first, second = person.media_grows()
             assert second["video"] > first["video"] and second["audio"] > first["audio"], (person.name, first, second)
+        # Hold and mute show on the other side, in words.
+        alice.click("#hold")
+        teams.shows("Alice Visitor put the call on hold", "#call-state")
+        alice.shows("On hold", "#call-state")
+        alice.click("#hold")  # now "Resume"
+        teams.until(lambda: "on hold" not in teams.text("#call-state"), "the call resumed")
+        alice.click("#mute")
+        teams.shows("Alice Visitor is muted", "#call-state")
+        alice.click("#mute")  # now "Unmute"
+        teams.until(lambda: "muted" not in teams.text("#call-state"), "Alice unmuted")
         # K2: no one else joins an interop call; the control is there, disabled, with the reason.
         assert not alice.find("#add-participant").is_enabled()
         assert "cannot become a group call" in alice.text("#add-participant-reason")
@@ -181,6 +200,22 @@ def test_two_personas_chat_and_call(browsers, base_url, ready, http, admin_heade
         assert alice.alert() == "Adele Vance's organization does not allow chats and calls with people outside it right now."
         alice.screenshot(shots, "visitor-refused")
         assert "Are you still there?" not in teams.messages()
+
+        # ---- a Teams user finds a colleague in the directory ----------------------------------------
+        teams.new_chat_with("meg", megan["rawId"])
+        teams.send("Megan, a customer asked about the order.")
+        teams.shows("Megan Bowen", "#chat-title")
+
+        # ---- a phone-sized screen: one pane at a time ------------------------------------------------
+        alice.driver.set_window_size(390, 844)
+        alice.until(lambda: alice.find("#conversation").is_displayed() and not alice.find("#thread-list").is_displayed(),
+                    "only the open chat on a phone-sized screen")
+        alice.screenshot(shots, "visitor-phone-chat")
+        alice.click("#conversation .back")
+        alice.until(lambda: alice.find("#thread-list").is_displayed() and not alice.find("#conversation").is_displayed(),
+                    "the chat list after Back")
+        alice.screenshot(shots, "visitor-phone-list")
+        alice.driver.set_window_size(1280, 800)
     finally:
         proxy.close()
 

@@ -133,6 +133,24 @@ class Person:
     def sees_message(self, text: str, seconds: float = WAIT_SECONDS) -> None:
         self.until(lambda: text in self.messages(), f"the message “{text}”", seconds)
 
+    def my_message(self, text: str):
+        for article in self.driver.find_elements(By.CSS_SELECTOR, "#conversation .msg.mine"):
+            if article.find_element(By.CSS_SELECTOR, ".body").text == text:
+                return article
+        raise AssertionError(f"{self.name}: no message of mine reads “{text}”")
+
+    def edit_message(self, text: str, new_text: str) -> None:
+        self.my_message(text).find_element(By.XPATH, ".//button[normalize-space()='Edit']").click()
+        composer = self.visible("#composer")
+        composer.send_keys(Keys.CONTROL, "a")
+        composer.send_keys(new_text + Keys.ENTER)
+        self.sees_message(new_text)
+
+    def delete_message(self, text: str) -> None:
+        self.my_message(text).find_element(By.XPATH, ".//button[normalize-space()='Delete']").click()
+        self.until(lambda: self.driver.switch_to.alert, "the confirmation").accept()
+        self.sees_message("This message was deleted.")
+
     def unread_count(self, title: str) -> str:
         for b in self.driver.find_elements(By.CSS_SELECTOR, "button.thread"):
             if title in b.text:

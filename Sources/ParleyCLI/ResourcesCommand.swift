@@ -87,12 +87,7 @@ extension ResourcesCommand {
             @OptionGroup var server: ServerOptions
             @Argument(help: "The resource name or immutable id.") var name: String = "default"
 
-            func run() async throws {
-                try await server.withClient { client in
-                    let resource = try await client.setWebApp(enabled: true, of: name)
-                    print("The web app of '\(resource.name)' is on: open \(client.baseURL)/ and join as a visitor.")
-                }
-            }
+            func run() async throws { try await WebApp.set(true, of: name, server: server) }
         }
 
         struct Disable: AsyncParsableCommand {
@@ -100,11 +95,17 @@ extension ResourcesCommand {
             @OptionGroup var server: ServerOptions
             @Argument(help: "The resource name or immutable id.") var name: String = "default"
 
-            func run() async throws {
-                try await server.withClient { client in
-                    let resource = try await client.setWebApp(enabled: false, of: name)
-                    print("The web app of '\(resource.name)' is off.")
-                }
+            func run() async throws { try await WebApp.set(false, of: name, server: server) }
+        }
+
+        static func set(_ enabled: Bool, of name: String, server: ServerOptions) async throws {
+            try await server.withClient { client in
+                let resource = try await client.setWebApp(enabled: enabled, of: name)
+                print(
+                    enabled
+                        ? "The web app of '\(resource.name)' is on: open \(client.baseURL)/ and join as a visitor."
+                        : "The web app of '\(resource.name)' is off."
+                )
             }
         }
     }

@@ -70,6 +70,16 @@ import Testing
         )
     }
 
+    func refresh(_ setup: Setup, _ refreshToken: String?) async throws -> OrgTokens {
+        try await setup.fixture.orgSignIn.refresh(
+            tenant: setup.tenant,
+            clientId: setup.app.appId.uuidString,
+            clientSecret: nil,
+            refreshToken: try #require(refreshToken),
+            issuer: Self.issuer
+        )
+    }
+
     func claims(_ jwt: String) throws -> [String: Any] {
         var part = String(jwt.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while part.count % 4 != 0 { part += "=" }
@@ -90,13 +100,7 @@ import Testing
         let sid = try #require(id["sid"] as? String)
         let first = try #require(tokens.refreshToken)
 
-        let refreshed = try await setup.fixture.orgSignIn.refresh(
-            tenant: setup.tenant,
-            clientId: setup.app.appId.uuidString,
-            clientSecret: nil,
-            refreshToken: first,
-            issuer: Self.issuer
-        )
+        let refreshed = try await refresh(setup, first)
         let second = try #require(refreshed.refreshToken)
         #expect(second != first)
         #expect(try claims(try #require(refreshed.idToken))["sid"] as? String == sid)
@@ -104,23 +108,11 @@ import Testing
 
         // The first one again: a replay ends the session, so the second stops working too.
         let replay = await #expect(throws: OAuthError.self) {
-            try await setup.fixture.orgSignIn.refresh(
-                tenant: setup.tenant,
-                clientId: setup.app.appId.uuidString,
-                clientSecret: nil,
-                refreshToken: first,
-                issuer: Self.issuer
-            )
+            try await refresh(setup, first)
         }
         #expect(replay?.error == "invalid_grant")
         let ended = await #expect(throws: OAuthError.self) {
-            try await setup.fixture.orgSignIn.refresh(
-                tenant: setup.tenant,
-                clientId: setup.app.appId.uuidString,
-                clientSecret: nil,
-                refreshToken: second,
-                issuer: Self.issuer
-            )
+            try await refresh(setup, second)
         }
         #expect(ended?.error == "invalid_grant")
         #expect(try await setup.fixture.store.signInSession(id: sid)?.revokedAt != nil)
@@ -134,13 +126,7 @@ import Testing
         #expect(reused?.error == "invalid_grant")
         #expect(reused?.description.contains("AADSTS54005") == true)
         await #expect(throws: OAuthError.self) {
-            try await setup.fixture.orgSignIn.refresh(
-                tenant: setup.tenant,
-                clientId: setup.app.appId.uuidString,
-                clientSecret: nil,
-                refreshToken: try #require(tokens.refreshToken),
-                issuer: Self.issuer
-            )
+            try await refresh(setup, tokens.refreshToken)
         }
     }
 
@@ -155,7 +141,9 @@ import Testing
             (Self.verifier, Self.redirect, other.appId.uuidString),  // another client
         ]
         for (verifier, redirect, client) in attempts {
-            let error = await #expect(throws: OAuthError.self) { try await redeem(setup, code, verifier: verifier, redirect: redirect, clientId: client) }
+            let error = await #expect(throws: OAuthError.self) {
+                try await redeem(setup, code, verifier: verifier, redirect: redirect, clientId: client)
+            }
             #expect(error?.error == "invalid_grant")
         }
         let missing = await #expect(throws: OAuthError.self) { try await redeem(setup, code, verifier: nil) }
@@ -182,24 +170,12 @@ import Testing
         var refreshToken = try #require(try await redeem(setup, try await code(setup)).refreshToken)
         setup.fixture.clock.advance(by: OrgSignInService.sessionLifetime - 60)
         refreshToken = try #require(
-            try await setup.fixture.orgSignIn.refresh(
-                tenant: setup.tenant,
-                clientId: setup.app.appId.uuidString,
-                clientSecret: nil,
-                refreshToken: refreshToken,
-                issuer: Self.issuer
-            )
-            .refreshToken
+            try await refresh(setup, refreshToken)
+                .refreshToken
         )
         setup.fixture.clock.advance(by: 60)
         let over = await #expect(throws: OAuthError.self) {
-            try await setup.fixture.orgSignIn.refresh(
-                tenant: setup.tenant,
-                clientId: setup.app.appId.uuidString,
-                clientSecret: nil,
-                refreshToken: refreshToken,
-                issuer: Self.issuer
-            )
+            try await refresh(setup, refreshToken)
         }
         #expect(over?.description.contains("24 hours") == true)
     }
@@ -260,13 +236,7 @@ import Testing
         let app = try await setup.fixture.orgSignIn.endSession(tenant: setup.tenant, idTokenHint: tokens.idToken)
         #expect(app?.appId == setup.app.appId)
         await #expect(throws: OAuthError.self) {
-            try await setup.fixture.orgSignIn.refresh(
-                tenant: setup.tenant,
-                clientId: setup.app.appId.uuidString,
-                clientSecret: nil,
-                refreshToken: try #require(tokens.refreshToken),
-                issuer: Self.issuer
-            )
+            try await refresh(setup, tokens.refreshToken)
         }
         #expect(try await setup.fixture.orgSignIn.endSession(tenant: setup.tenant, idTokenHint: "not.a.token") == nil)
     }

@@ -85,7 +85,10 @@ import Testing
         #expect(try await webApp.people(matching: "a%", for: alice, resource: "default").isEmpty)  // no wildcards
 
         // Contoso closes the gate: nobody shows any more.
-        _ = try await fixture.directory.setFederation(.init(enableAcsUsers: false, allowedAcsResources: [fixture.resource.immutableId]), of: contoso.id)
+        _ = try await fixture.directory.setFederation(
+            .init(enableAcsUsers: false, allowedAcsResources: [fixture.resource.immutableId]),
+            of: contoso.id
+        )
         #expect(try await webApp.people(matching: "ad", for: alice, resource: "default").isEmpty)
     }
 
@@ -101,7 +104,9 @@ import Testing
         let voipOnly = try await fixture.user(["voip"])
         let scope = await #expect(throws: ParleyError.self) { try await webApp.people(matching: "ad", for: voipOnly, resource: "default") }
         #expect(scope?.wireCode == "InsufficientScope")
-        let short = await #expect(throws: ParleyError.self) { try await webApp.people(matching: "a", for: try await fixture.user(), resource: "default") }
+        let short = await #expect(throws: ParleyError.self) {
+            try await webApp.people(matching: "a", for: try await fixture.user(), resource: "default")
+        }
         #expect(short?.target == "search")
     }
 
@@ -109,14 +114,18 @@ import Testing
         let fixture = try await CoreFixture()
         let webApp = service(fixture)
         let (contoso, _) = try await fixture.contosoAllowingResource()
-        let missing = await #expect(throws: ParleyError.self) { try await webApp.signInClient(domain: "contoso.com", redirectUri: "https://127.0.0.1:8443/") }
+        let missing = await #expect(throws: ParleyError.self) {
+            try await webApp.signInClient(domain: "contoso.com", redirectUri: "https://127.0.0.1:8443/")
+        }
         #expect(missing?.wireCode == "WebAppNotRegistered")
         _ = try await fixture.orgSignIn.registerApp(in: contoso.id, displayName: "Back office")
         let (app, _) = try await fixture.orgSignIn.registerApp(in: contoso.id, displayName: "Parley web", redirectUris: ["https://127.0.0.1/"])
         let (tenant, found) = try await webApp.signInClient(domain: " Contoso.COM", redirectUri: "https://127.0.0.1:8443/")
         #expect(tenant.id == contoso.id)
         #expect(found.appId == app.appId)
-        let unknown = await #expect(throws: ParleyError.self) { try await webApp.signInClient(domain: "fabrikam.com", redirectUri: "https://127.0.0.1:8443/") }
+        let unknown = await #expect(throws: ParleyError.self) {
+            try await webApp.signInClient(domain: "fabrikam.com", redirectUri: "https://127.0.0.1:8443/")
+        }
         #expect(unknown?.wireCode == "OrganizationNotFound")
     }
 }

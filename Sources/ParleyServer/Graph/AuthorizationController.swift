@@ -26,56 +26,34 @@ struct AuthorizationController {
     /// `GET …/authorize`: checks the request and shows the sign-in page (or sends the error back).
     @Sendable func show(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let parameters = Self.query(request)
-        guard let tenant = try? await signIn.tenant(named: try WireIO.pathParameter("tenant", in: context)) else {
-            return page(SignInPage.problem("There is no organization at this address: check the link you followed."), status: .notFound, request)
-        }
-        let authorization: AuthorizationRequest
+        guard let tenant = try? await signIn.tenant(named: try WireIO.pathParameter("tenant", in: context)) else { return noTenant(request) }
         do {
-            authorization = try await signIn.authorizationRequest(tenant: tenant, parameters: parameters)
+            return form(try await signIn.authorizationRequest(tenant: tenant, parameters: parameters), parameters, request, username: nil, error: nil)
         } catch {
             return refusal(error, request)
         }
-        let csrf = existingCSRF(request) ?? OAuthSecrets.random()
-        var response = page(
-            SignInPage.form(authorization, parameters: parameters, csrf: csrf, action: request.uri.path, username: nil, error: nil),
-            status: .ok,
-            request,
-            formAction: authorization.response.redirectUri
-        )
-        response.setCookie(csrfCookie(csrf))
-        return response
     }
 
     /// `POST …/authorize`: the sign-in form. A wrong password shows the form again with the
     /// reason; a good one redirects to the client with a code.
     @Sendable func submit(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        let form = FormBody.parse(try await WireIO.body(of: &request, limit: maxBodyBytes))
-        guard let tenant = try? await signIn.tenant(named: try WireIO.pathParameter("tenant", in: context)) else {
-            return page(SignInPage.problem("There is no organization at this address: check the link you followed."), status: .notFound, request)
-        }
+        let fields = FormBody.parse(try await WireIO.body(of: &request, limit: maxBodyBytes))
+        guard let tenant = try? await signIn.tenant(named: try WireIO.pathParameter("tenant", in: context)) else { return noTenant(request) }
         let authorization: AuthorizationRequest
         do {
-            authorization = try await signIn.authorizationRequest(tenant: tenant, parameters: form)
+            authorization = try await signIn.authorizationRequest(tenant: tenant, parameters: fields)
         } catch {
             return refusal(error, request)
         }
-        let username = form["username"] ?? ""
+        let username = fields["username"] ?? ""
         func again(_ message: String) -> Response {
-            let csrf = existingCSRF(request) ?? OAuthSecrets.random()
-            var response = page(
-                SignInPage.form(authorization, parameters: form, csrf: csrf, action: request.uri.path, username: username, error: message),
-                status: .ok,
-                request,
-                formAction: authorization.response.redirectUri
-            )
-            response.setCookie(csrfCookie(csrf))
-            return response
+            form(authorization, fields, request, username: username, error: message)
         }
-        guard let cookie = existingCSRF(request), let sent = form["csrf"], SecretGenerator.constantTimeEquals(cookie, sent) else {
+        guard let cookie = existingCSRF(request), let sent = fields["csrf"], SecretGenerator.constantTimeEquals(cookie, sent) else {
             return again("This sign-in page had expired, or your browser blocked its cookie. Sign in again.")
         }
-        guard !username.isEmpty, let password = form["password"], !password.isEmpty else {
+        guard !username.isEmpty, let password = fields["password"], !password.isEmpty else {
             return again("Enter your email and your password.")
         }
         do {
@@ -90,9 +68,7 @@ struct AuthorizationController {
     /// `post_logout_redirect_uri` when it is a redirect URI of that token's app.
     @Sendable func logout(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let parameters = Self.query(request)
-        guard let tenant = try? await signIn.tenant(named: try WireIO.pathParameter("tenant", in: context)) else {
-            return page(SignInPage.problem("There is no organization at this address."), status: .notFound, request)
-        }
+        guard let tenant = try? await signIn.tenant(named: try WireIO.pathParameter("tenant", in: context)) else { return noTenant(request) }
         let app = try await signIn.endSession(tenant: tenant, idTokenHint: parameters["id_token_hint"])
         if let target = parameters["post_logout_redirect_uri"], let app, RedirectURI.matches(target, anyOf: app.redirectUris) {
             var location = target
@@ -143,16 +119,34 @@ struct AuthorizationController {
 
     // MARK: CSRF cookie
 
-    private var secureCookies: Bool { security.scheme == "https" || security.publicOrigin?.hasPrefix("https://") == true }
-    private var csrfCookieName: String { secureCookies ? "__Host-parley-signin" : "parley-signin" }
-
     private func existingCSRF(_ request: Request) -> String? {
-        guard let value = request.cookies[csrfCookieName]?.value, OAuthSecrets.isWellFormed(value) else { return nil }
+        guard let value = request.cookies[security.cookieName("parley-signin")]?.value, OAuthSecrets.isWellFormed(value) else { return nil }
         return value
     }
 
-    private func csrfCookie(_ value: String) -> Cookie {
-        Cookie(name: csrfCookieName, value: value, maxAge: 3600, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict)
+    /// The sign-in form for `authorization`, with the browser's CSRF token (a new one if it has
+    /// none) in the form and in the cookie.
+    private func form(
+        _ authorization: AuthorizationRequest,
+        _ parameters: [String: String],
+        _ request: Request,
+        username: String?,
+        error: String?
+    ) -> Response {
+        let csrf = existingCSRF(request) ?? OAuthSecrets.random()
+        var response = page(
+            SignInPage.form(authorization, parameters: parameters, csrf: csrf, action: request.uri.path, username: username, error: error),
+            status: .ok,
+            request,
+            formAction: authorization.response.redirectUri
+        )
+        response.setCookie(security.cookie("parley-signin", value: csrf, maxAge: 3600))
+        return response
+    }
+
+    /// The page for a tenant path segment that names no organization.
+    private func noTenant(_ request: Request) -> Response {
+        page(SignInPage.problem("There is no organization at this address: check the link you followed."), status: .notFound, request)
     }
 
     // MARK: Wire

@@ -20,6 +20,19 @@ struct BrowserSecurityHeaders: Sendable {
         }
     }
 
+    /// Whether browsers reach Parley over HTTPS (directly, or through a proxy with a public
+    /// `https` address): cookies are then `Secure` and carry the `__Host-` prefix.
+    var secureCookies: Bool { scheme == "https" || publicOrigin?.hasPrefix("https://") == true }
+
+    /// The name of a browser cookie: `__Host-<name>` over HTTPS (a sibling host cannot set or
+    /// shadow it), `<name>` over plain HTTP.
+    func cookieName(_ name: String) -> String { secureCookies ? "__Host-" + name : name }
+
+    /// A cookie of this origin only: `HttpOnly`, `SameSite=Strict`, path `/`, `Secure` over HTTPS.
+    func cookie(_ name: String, value: String, maxAge: Int) -> Cookie {
+        Cookie(name: cookieName(name), value: value, maxAge: maxAge, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict)
+    }
+
     /// The origin a browser sees this request at.
     func origin(of request: Request) -> String {
         publicOrigin ?? "\(scheme)://\(request.head.authority ?? "localhost")"

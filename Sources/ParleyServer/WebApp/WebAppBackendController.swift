@@ -118,13 +118,10 @@ struct WebAppBackendController {
         if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin", site != "none" { throw refused }
     }
 
-    private var secureCookies: Bool { security.scheme == "https" || security.publicOrigin?.hasPrefix("https://") == true }
-
-    /// `__Host-` cookies must be Secure with path `/` and no domain: a sibling host cannot set or shadow them.
-    private var cookieName: String { secureCookies ? "__Host-parley-visitor" : "parley-visitor" }
+    private var cookieName: String { security.cookieName("parley-visitor") }
 
     private func visitorCookie(_ value: String, maxAge: Int) -> Cookie {
-        Cookie(name: cookieName, value: value, maxAge: maxAge, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict)
+        security.cookie("parley-visitor", value: value, maxAge: maxAge)
     }
 
     private func resourceModel(_ visitor: WebVisitor) async throws -> WebAppResourceModel {

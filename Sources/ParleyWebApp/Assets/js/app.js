@@ -108,7 +108,10 @@ export class App {
       for (const item of page.items) this.#thread(item);
       this.#renderThreads();
       this.#countUnread(page.items.map((t) => t.id));
-      if (!this.current && !matchMedia("(max-width: 720px)").matches && this.order.length) this.open(this.order[0]);
+      // At start, a desktop opens the most recent chat; chats that arrive later wait in the list.
+      const first = !this.loadedOnce;
+      this.loadedOnce = true;
+      if (first && !this.current && !matchMedia("(max-width: 720px)").matches && this.order.length) this.open(this.order[0]);
       else if (!this.order.length) this.chat.empty();
     } catch (error) {
       this.chat.alert(sentence(error));

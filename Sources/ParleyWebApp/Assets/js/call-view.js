@@ -62,7 +62,8 @@ export class CallView {
     this.element.querySelector("#call-title").textContent = peerName;
     const remote = snapshot?.remoteParticipants?.find((p) => p.state !== "Disconnected");
     const held = remote?.state === "Hold" ? ` · ${peerName} put the call on hold` : "";
-    this.stateLine.textContent = callState(state) + held;
+    const muted = remote?.isMuted ? ` · ${peerName} is muted` : "";
+    this.stateLine.textContent = callState(state) + held + muted;
     // P1: what the app user must learn of recording and transcription, the moment it changes.
     const recording = !!snapshot?.isRecordingActive;
     const transcribing = !!snapshot?.isTranscriptionActive;

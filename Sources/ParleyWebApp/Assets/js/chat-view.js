@@ -76,6 +76,8 @@ export class ChatView {
       if (thread !== this.thread) return;
       if (this.cursor === null) this.cursor = page.next;
       this.list.upsert(page.items.filter(visible), {stickToBottom: true});
+      // For scripts/bench-webapp: when a returning person first sees their chat.
+      if (!performance.getEntriesByName("parley:chat-shown").length) performance.mark("parley:chat-shown");
       this.#markRead();
     } catch (error) {
       this.alert(sentence(error));
@@ -95,6 +97,8 @@ export class ChatView {
       this.alert(sentence(error));
     } finally {
       this.loading = false;
+      // Still near the top (a fast reader, or a short page): the next page follows.
+      if (thread === this.thread) this.list.schedule();
     }
   }
 

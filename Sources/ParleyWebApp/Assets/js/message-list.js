@@ -24,7 +24,9 @@ export class MessageList {
     this.rows = new Map();
     this.frame = 0;
     this.spacer = h("div", {class: "spacer"});
-    this.element = h("div", {class: "messages", tabindex: "0", role: "log", "aria-label": label || "Messages"}, this.spacer);
+    // A region, not a live log: rows come and go as the reader scrolls; new messages are
+    // announced on their own (dom.js announce).
+    this.element = h("div", {class: "messages", tabindex: "0", role: "region", "aria-label": label || "Messages"}, this.spacer);
     this.element.addEventListener("scroll", () => this.schedule(), {passive: true});
     // Only a change of width changes the rows' heights.
     this.width = 0;
