@@ -176,15 +176,22 @@ export class ChatView {
     }
   }
 
-  /** The id of my newest message someone else has read. */
+  /** The id of my newest message someone else has read (remembered until the messages or the
+   * receipts change: every row asks while rendering). */
   #seenUpTo() {
     if (!this.list) return null;
-    const read = Math.max(0, ...[...this.receipts.values()].map(Number));
-    for (let i = this.list.items.length - 1; i >= 0; i--) {
-      const m = this.list.items[i];
-      if (m.senderId === this.me.rawId && m.kind !== "system" && Number(m.id) <= read) return m.id;
+    const items = this.list.items;
+    let read = 0;
+    for (const id of this.receipts.values()) read = Math.max(read, Number(id));
+    const key = `${read}|${items.length}|${items[0]?.id}|${items[items.length - 1]?.id}`;
+    if (this.seen?.key === key) return this.seen.id;
+    let id = null;
+    for (let i = items.length - 1; i >= 0 && id === null; i--) {
+      const m = items[i];
+      if (m.senderId === this.me.rawId && m.kind !== "system" && Number(m.id) <= read) id = m.id;
     }
-    return null;
+    this.seen = {key, id};
+    return id;
   }
 
   #seenBy(messageId) {
@@ -199,7 +206,11 @@ export class ChatView {
 
   #markRead() {
     if (!this.thread || document.visibilityState !== "visible" || !this.list) return;
-    const newest = [...this.list.items].reverse().find((m) => m.senderId !== this.me.rawId && m.kind !== "system");
+    let newest = null;
+    for (let i = this.list.items.length - 1; i >= 0 && !newest; i--) {
+      const m = this.list.items[i];
+      if (m.senderId !== this.me.rawId && m.kind !== "system") newest = m;
+    }
     if (!newest || newest.id === this.lastMarked) return;
     this.lastMarked = newest.id;
     this.api.markRead(this.thread.id, newest.id).catch(() => { this.lastMarked = null; });

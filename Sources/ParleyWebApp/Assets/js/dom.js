@@ -47,14 +47,15 @@ export class Emitter {
   }
 }
 
-/** "14:05", or a short date for older times. */
+const TIME = new Intl.DateTimeFormat([], {hour: "2-digit", minute: "2-digit"});
+const DAY = new Intl.DateTimeFormat([], {month: "short", day: "numeric"});
+
+/** "14:05", or a short date for older times (formatters made once: rows are rendered often). */
 export function shortTime(date) {
   if (!(date instanceof Date) || isNaN(date)) return "";
   const now = new Date();
-  const sameDay = date.toDateString() === now.toDateString();
-  return sameDay
-    ? date.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"})
-    : date.toLocaleDateString([], {month: "short", day: "numeric"}) + " " + date.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"});
+  const sameDay = date.getFullYear() === now.getFullYear() && date.getMonth() === now.getMonth() && date.getDate() === now.getDate();
+  return sameDay ? TIME.format(date) : DAY.format(date) + " " + TIME.format(date);
 }
 
 /** Initials for an avatar. */

@@ -1,12 +1,13 @@
 // A virtualised, scrollable list of messages: only the rows near the viewport exist in the
 // DOM, so a thread of ten thousand messages scrolls as smoothly as one of ten. Rows are measured
-// once rendered; positions come from prefix sums of the heights; the first visible row stays
-// put when rows above it change height or older messages are prepended.
+// once rendered (unmeasured ones count as the average so far); positions come from prefix sums
+// of the heights; the first visible row stays put when rows above it change height or older
+// messages are prepended.
 
 import {h} from "./dom.js";
 
-const ESTIMATE = 64;
-const OVERSCAN_PX = 600;
+const FIRST_ESTIMATE = 64;
+const OVERSCAN_PX = 500;
 
 export class MessageList {
   /**
@@ -16,9 +17,9 @@ export class MessageList {
   constructor({renderRow, onNearTop, label}) {
     this.renderRow = renderRow;
     this.onNearTop = onNearTop;
-    this.items = [];
-    this.index = new Map();
+    this.items = []; // sorted by id (message ids are increasing numbers)
     this.heights = new Map();
+    this.measuredTotal = 0;
     this.offsets = new Float64Array(1);
     this.dirty = true;
     this.rows = new Map();
@@ -34,8 +35,7 @@ export class MessageList {
       const width = this.element.clientWidth;
       if (width !== this.width) {
         this.width = width;
-        this.heights.clear();
-        this.dirty = true;
+        this.#forgetHeights();
       }
       this.schedule();
     }).observe(this.element);
@@ -51,35 +51,58 @@ export class MessageList {
     return el.scrollHeight - el.scrollTop - el.clientHeight < 48;
   }
 
-  /** Adds or replaces messages (any order); keeps the list sorted by id. */
+  /** The height an unmeasured row is taken to have: the average of those measured. */
+  get estimate() {
+    return this.heights.size ? this.measuredTotal / this.heights.size : FIRST_ESTIMATE;
+  }
+
+  /** Adds or replaces messages (any order); keeps the list sorted by id. A page of older
+   * messages costs its own size plus one copy of the list, never a sort of the whole list. */
   upsert(messages, {stickToBottom = this.atBottom} = {}) {
-    let unordered = false;
+    // Where the reader is, before anything moves.
+    const anchor = stickToBottom ? null : this.#anchor();
+    const fresh = [];
     for (const message of messages) {
-      const at = this.index.get(message.id);
-      if (at !== undefined) {
+      const at = this.#at(message.id);
+      if (at >= 0) {
         this.items[at] = message;
-        this.heights.delete(message.id);
+        this.#forget(message.id);
         this.rows.get(message.id)?.remove();
         this.rows.delete(message.id);
-      } else if (!this.items.length || Number(message.id) > Number(this.items[this.items.length - 1].id)) {
-        this.items.push(message);
-        this.index.set(message.id, this.items.length - 1);
       } else {
-        this.items.push(message);
-        unordered = true;
+        fresh.push(message);
       }
     }
-    if (unordered) {
-      this.items.sort((a, b) => Number(a.id) - Number(b.id));
-      this.index = new Map(this.items.map((m, i) => [m.id, i]));
+    if (fresh.length) {
+      fresh.sort((a, b) => Number(a.id) - Number(b.id));
+      const items = this.items;
+      if (!items.length || Number(fresh[0].id) > Number(items[items.length - 1].id)) items.push(...fresh);
+      else if (Number(fresh[fresh.length - 1].id) < Number(items[0].id)) this.items = fresh.concat(items);
+      else this.items = merge(items, fresh);
     }
     this.dirty = true;
-    this.render(stickToBottom);
+    this.sizesStale = true;
+    this.render(stickToBottom, anchor);
   }
 
   get(id) {
-    const at = this.index.get(id);
-    return at === undefined ? null : this.items[at];
+    const at = this.#at(id);
+    return at < 0 ? null : this.items[at];
+  }
+
+  /** The position of message `id`, or -1 (binary search: ids are increasing numbers). */
+  #at(id) {
+    const key = Number(id);
+    let lo = 0;
+    let hi = this.items.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const here = Number(this.items[mid].id);
+      if (here === key) return mid;
+      if (here < key) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 
   /** Re-renders one message's row (receipts, edits). */
@@ -88,22 +111,15 @@ export class MessageList {
     if (!row) return;
     row.remove();
     this.rows.delete(id);
-    this.heights.delete(id);
+    this.#forget(id);
     this.dirty = true;
     this.schedule();
   }
 
   /** Measures a row again (its content changed size). */
   remeasure(id) {
-    if (!this.heights.delete(id)) return;
-    this.dirty = true;
-    this.schedule();
-  }
-
-  refreshAll() {
-    for (const row of this.rows.values()) row.remove();
-    this.rows.clear();
-    this.heights.clear();
+    if (!this.heights.has(id)) return;
+    this.#forget(id);
     this.dirty = true;
     this.schedule();
   }
@@ -121,17 +137,43 @@ export class MessageList {
     });
   }
 
+  #forget(id) {
+    const height = this.heights.get(id);
+    if (height === undefined) return;
+    this.heights.delete(id);
+    this.measuredTotal -= height;
+    this.sizesStale = true;
+  }
+
+  #forgetHeights() {
+    this.heights.clear();
+    this.measuredTotal = 0;
+    this.dirty = true;
+    this.sizesStale = true;
+  }
+
   #layout() {
     if (!this.dirty) return;
     const n = this.items.length;
     if (this.offsets.length !== n + 1) this.offsets = new Float64Array(n + 1);
+    // Heights by position, read once per layout: a typed array is cheap to sum for 10,000 rows.
+    if (this.sizes?.length !== n || this.sizesStale) {
+      this.sizes = new Float64Array(n);
+      for (let i = 0; i < n; i++) this.sizes[i] = this.heights.get(this.items[i].id) ?? -1;
+      this.sizesStale = false;
+    }
+    const estimate = this.estimate;
     let y = 0;
     for (let i = 0; i < n; i++) {
       this.offsets[i] = y;
-      y += this.heights.get(this.items[i].id) ?? ESTIMATE;
+      const size = this.sizes[i];
+      y += size < 0 ? estimate : size;
     }
     this.offsets[n] = y;
-    this.spacer.style.height = y + "px";
+    if (y !== this.height) {
+      this.height = y;
+      this.spacer.style.height = y + "px";
+    }
     this.dirty = false;
   }
 
@@ -147,21 +189,21 @@ export class MessageList {
     return lo;
   }
 
-  render(stickToBottom) {
+  /** The first row in view and how far into the view it starts, by the layout on screen. */
+  #anchor() {
+    if (!this.items.length || this.offsets.length !== this.items.length + 1) return null;
+    const i = this.#find(this.element.scrollTop);
+    return {id: this.items[i].id, delta: this.offsets[i] - this.element.scrollTop};
+  }
+
+  render(stickToBottom, anchor = stickToBottom ? null : this.#anchor()) {
     const el = this.element;
-    // The anchor: the first row in view, and how far into the view it starts.
-    this.#layout();
-    let anchor = null;
-    if (!stickToBottom && this.items.length) {
-      const i = this.#find(el.scrollTop);
-      anchor = {id: this.items[i].id, delta: this.offsets[i] - el.scrollTop};
-    }
-    for (let pass = 0; pass < 3; pass++) {
+    for (let pass = 0; pass < 2; pass++) {
       this.#layout();
       if (stickToBottom) el.scrollTop = this.offsets[this.items.length] - el.clientHeight;
       else if (anchor) {
-        const at = this.index.get(anchor.id);
-        if (at !== undefined) {
+        const at = this.#at(anchor.id);
+        if (at >= 0) {
           const wanted = this.offsets[at] - anchor.delta;
           if (Math.abs(el.scrollTop - wanted) > 1) el.scrollTop = wanted;
         }
@@ -182,8 +224,11 @@ export class MessageList {
           this.rows.set(message.id, row);
           this.element.append(row);
         }
-        if (!this.heights.has(message.id)) unmeasured.push(message.id);
-        row.style.transform = `translateY(${this.offsets[i]}px)`;
+        if (row.top !== this.offsets[i]) {
+          row.top = this.offsets[i];
+          row.style.transform = `translateY(${row.top}px)`;
+        }
+        if (this.sizes[i] < 0) unmeasured.push([i, message.id, row]);
       }
       for (const [id, row] of this.rows) {
         if (!keep.has(id)) {
@@ -191,18 +236,32 @@ export class MessageList {
           this.rows.delete(id);
         }
       }
-      // Measure new rows; a changed height moves everything after it.
+      // Measure new rows (one layout for all of them); a changed height moves what follows.
       let changed = false;
-      for (const id of unmeasured) {
-        const height = this.rows.get(id).offsetHeight;
-        if (height && height !== this.heights.get(id)) {
-          this.heights.set(id, height);
-          changed = true;
-        }
+      for (const [i, id, row] of unmeasured) {
+        const height = row.offsetHeight;
+        if (!height) continue;
+        this.heights.set(id, height);
+        this.sizes[i] = height;
+        this.measuredTotal += height;
+        changed = true;
       }
       if (!changed) break;
       this.dirty = true;
     }
+    if (this.dirty) this.schedule(); // rows measured in the last pass move into place next frame
     if (el.scrollTop < OVERSCAN_PX && this.items.length) this.onNearTop?.();
   }
+}
+
+/** Two lists sorted by id, merged. */
+function merge(a, b) {
+  const out = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = Number(a[i].id) < Number(b[j].id) ? a[i++] : b[j++];
+  while (i < a.length) out[k++] = a[i++];
+  while (j < b.length) out[k++] = b[j++];
+  return out;
 }
