@@ -202,7 +202,8 @@ def test_two_personas_chat_and_call(browsers, base_url, ready, http, admin_heade
         assert "Are you still there?" not in teams.messages()
 
         # ---- a Teams user finds a colleague in the directory ----------------------------------------
-        teams.new_chat_with("meg", megan["rawId"])
+        # C1: the search lists colleagues only, and says why.
+        teams.new_chat_with("meg", megan["rawId"], hint="Only colleagues of your organization are listed")
         teams.send("Megan, a customer asked about the order.")
         teams.shows("Megan Bowen", "#chat-title")
 

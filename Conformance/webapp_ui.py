@@ -108,9 +108,12 @@ class Person:
 
     # ---- chatting ------------------------------------------------------------------------------
 
-    def new_chat_with(self, search: str, raw_id: str) -> None:
+    def new_chat_with(self, search: str, raw_id: str, hint: str | None = None) -> None:
         self.click("#new-chat")
-        self.visible("#people-search").send_keys(search)
+        field = self.visible("#people-search")
+        if hint is not None:
+            self.shows(hint, "dialog.picker")
+        field.send_keys(search)
         self.click(f'.person-choice[data-raw-id="{raw_id}"]')
         self.visible("#composer")
 

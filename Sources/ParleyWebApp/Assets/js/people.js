@@ -19,12 +19,16 @@ export class PeoplePicker {
     return new Promise((resolve) => {
       const results = h("ul", {class: "people-results", id: "people-results", "aria-label": "People found"});
       const status = h("p", {class: "hint", id: "people-status", "aria-live": "polite"}, "Type at least two letters of a name or email.");
+      // C1: under the faithful rules, people of an organization do not start chats with app users.
+      const rule = this.app.session.isTeams && !this.app.extended
+        ? h("p", {class: "hint", id: "people-rule"}, "Only colleagues of your organization are listed: people who use an app outside it start chats and calls with you.")
+        : null;
       const input = h("input", {id: "people-search", type: "search", autocomplete: "off", "aria-describedby": "people-status", "aria-controls": "people-results"});
       const dialog = h("dialog", {class: "picker", "aria-labelledby": "picker-title"},
         h("form", {method: "dialog"},
           h("h2", {id: "picker-title"}, this.title),
           h("label", {for: "people-search"}, this.app.session.isTeams ? "Find a colleague" : "Find someone on Teams"),
-          input, status, results,
+          input, status, rule, results,
           h("div", {class: "dialog-actions"}, h("button", {type: "submit", class: "secondary", value: "cancel"}, "Cancel"))));
       let timer = null;
       let seq = 0;
