@@ -150,7 +150,10 @@ func webAppController(security: BrowserSecurityHeaders) -> WebAppController {
     do {
         return try WebAppController(security: security)
     } catch {
-        Logger(label: "parley.webapp").error("The web app's files were not found next to the parley binary; / answers 404.")
+        Logger(label: "parley.webapp").error(
+            "The web app's files were not found beside the parley binary (parley_ParleyWebApp.resources); / answers 404.",
+            metadata: ["error.message": "\(error)"]
+        )
         return WebAppController(files: [:], security: security)
     }
 }

@@ -77,8 +77,9 @@ async function boot() {
     const session = (await OrgSession.complete()) || (await OrgSession.resume()) || (await VisitorSession.resume());
     if (session) return await enter(session);
   } catch (error) {
+    // A sign-in that came back refused, or a session that could not be resumed: say why.
     await wireLanding();
-    showError(new URLSearchParams(location.search).has("code") ? "signin-error" : "signin-error", error);
+    showError("signin-error", error);
     return;
   }
   await wireLanding();
