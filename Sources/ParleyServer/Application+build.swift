@@ -45,7 +45,8 @@ public func buildApplication(
             if configuration.publicEndpoint == nil {
                 endpoint.set(ServerEndpoint.format(scheme: configuration.scheme, host: configuration.host, port: port))
             }
-            await onReady(environment.readyInfo(endpoint: endpoint.url, port: port))
+            let visitors = (try? await environment.webApp.enabledResources().map(\.name)) ?? []
+            await onReady(environment.readyInfo(endpoint: endpoint.url, port: port, webAppResources: visitors))
         },
         logger: logger
     )
@@ -98,7 +99,8 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
         .addRoutes(to: router.group("parley/v1").add(middleware: UserTokenMiddleware(identities: environment.identities)))
 
     let admin = router.group("admin").add(middleware: AdminKeyMiddleware(adminKey: environment.adminKey))
-    AdminController(resources: environment.resources, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: admin)
+    AdminController(resources: environment.resources, webApp: environment.webApp, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
+        .addRoutes(to: admin)
     RoleAssignmentsController(
         assignments: environment.roleAssignments,
         resources: environment.resources,
@@ -110,12 +112,37 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
         .addRoutes(to: admin)
 
     OAuthController(signIn: environment.orgSignIn, configuration: configuration, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: router)
+    let browser = BrowserSecurityHeaders(publicEndpoint: configuration.publicEndpoint, scheme: configuration.scheme)
+    AuthorizationController(signIn: environment.orgSignIn, security: browser, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: router)
+    webAppController(security: browser).addRoutes(to: router)
+    WebAppBackendController(
+        webApp: environment.webApp,
+        identities: environment.identities,
+        security: browser,
+        interopProfile: configuration.interopProfile,
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    .addRoutes(to: router.group("webapp/v1"))
     let graph = router.group("v1.0").add(middleware: OrgTokenMiddleware(signIn: environment.orgSignIn))
     GraphUsersController(directory: environment.directory, endpoint: endpoint).addRoutes(to: graph)
     GraphChatsController(chat: environment.chat, directory: environment.directory, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(to: graph)
     realtime.addRoutes(to: router)
     return router
+}
+
+/// The web app's pages, or (when its files are missing next to the binary) a controller that
+/// answers 404 and says why in the log.
+func webAppController(security: BrowserSecurityHeaders) -> WebAppController {
+    do {
+        return try WebAppController(security: security)
+    } catch {
+        Logger(label: "parley.webapp").error(
+            "The web app's files were not found beside the parley binary (parley_ParleyWebApp.resources); / answers 404.",
+            metadata: ["error.message": "\(error)"]
+        )
+        return WebAppController(files: [:], security: security)
+    }
 }
 
 /// The real-time endpoint: its upgrade, its connections, and its refusals.
@@ -135,7 +162,7 @@ func realtimeController(environment: ParleyEnvironment) -> RealtimeController {
 
 extension ParleyEnvironment {
     /// The ready document for a server listening at `endpoint`.
-    func readyInfo(endpoint: String, port: Int) -> ServerReadyInfo {
+    func readyInfo(endpoint: String, port: Int, webAppResources: [String] = []) -> ServerReadyInfo {
         let caPath = tls?.caCertificatePath
         return ServerReadyInfo(
             url: String(endpoint.dropLast()),
@@ -160,7 +187,8 @@ extension ParleyEnvironment {
                     password: demo.password
                 )
             },
-            relay: relayReadyInfo
+            relay: relayReadyInfo,
+            webApp: .init(url: endpoint, visitorResources: webAppResources)
         )
     }
 

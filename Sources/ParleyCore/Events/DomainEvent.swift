@@ -36,6 +36,14 @@ public struct DomainEvent: Sendable, Equatable {
         public static let callEnded = Kind(rawValue: "CallEnded")
         public static let callParticipantAdded = Kind(rawValue: "CallParticipantAdded")
         public static let callParticipantRemoved = Kind(rawValue: "CallParticipantRemoved")
+        public static let tenantAppRedirectURIsSet = Kind(rawValue: "TenantAppRedirectUrisSet")
+        public static let authorizationCodeIssued = Kind(rawValue: "OrgAuthorizationCodeIssued")
+        public static let signInSessionStarted = Kind(rawValue: "OrgSignInSessionStarted")
+        public static let signInSessionRefreshed = Kind(rawValue: "OrgSignInSessionRefreshed")
+        public static let signInSessionEnded = Kind(rawValue: "OrgSignInSessionEnded")
+        public static let resourceWebAppUpdated = Kind(rawValue: "ResourceWebAppUpdated")
+        public static let webVisitorJoined = Kind(rawValue: "WebVisitorJoined")
+        public static let webVisitorLeft = Kind(rawValue: "WebVisitorLeft")
         /// Ephemeral: published, never stored.
         public static let chatTypingIndicatorReceived = Kind(rawValue: "ChatTypingIndicatorReceived")
     }

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Implemented by `ParleySQLite` (the embedded default, also used in-memory) and later by
 /// `ParleyPostgres`; one conformance suite runs against every implementation.
-public protocol ParleyStore: ChatStore, DirectoryStore, CallStore, RoleAssignmentStore {
+public protocol ParleyStore: ChatStore, DirectoryStore, CallStore, RoleAssignmentStore, SignInStore, WebAppStore {
     // MARK: Server secrets
 
     /// The secret stored under `name`, inserting `makeValue()` first if there is none. Atomic:
