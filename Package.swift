@@ -64,6 +64,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Parley's web app (docs/webapp.md): plain ES modules, HTML and CSS, shipped as resources
+        // and served by ParleyServer at `/`. No build step.
+        .target(name: "ParleyWebApp", resources: [.copy("Assets")], swiftSettings: swiftSettings),
         // The HTTP server: ACS and admin APIs, authentication, TLS, metrics.
         .target(
             name: "ParleyServer",
@@ -71,6 +74,7 @@ let package = Package(
                 .byName(name: "ParleyAPI"),
                 .byName(name: "ParleyCore"),
                 .byName(name: "ParleySQLite"),
+                .byName(name: "ParleyWebApp"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),

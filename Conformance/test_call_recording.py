@@ -432,3 +432,22 @@ def test_k3_no_resource_recording_of_a_1to1_interop_call(
         assert side.newest(call_id)["state"] == "Connected", side.newest(call_id)
 
     hang_up(alice, adele, call_id)
+
+
+def test_pausing_is_not_implemented_and_says_so(app_pair, automation):
+    """Parley keeps a recording running or stopped; pause/resume (and starting paused) are a clear
+    501 NotImplemented (docs/api.md), and change nothing."""
+    alice, bob = app_pair
+    call_id = connect_call(alice, bob)
+    wire = Wire()
+    with pytest.raises(HttpResponseError) as info:
+        automation.start_recording(server_call_id=call_id, pause_on_start=True, **wire.hooks)
+    assert_error(info.value, wire, 501, "NotImplemented")
+    props = automation.start_recording(server_call_id=call_id)
+    for operation in (automation.pause_recording, automation.resume_recording):
+        with pytest.raises(HttpResponseError) as info:
+            operation(props.recording_id, **wire.hooks)
+        assert_error(info.value, wire, 501, "NotImplemented")
+    assert automation.get_recording_properties(props.recording_id).recording_state == "active"
+    automation.stop_recording(props.recording_id)
+    hang_up(alice, bob, call_id)

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
@@ -35,7 +32,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 N_MESSAGES = 50
-READY_TIMEOUT = 60
 CHILD_TIMEOUT = 300
 
 # Runs in a child interpreter: argv[1] is a JSON request, the last stdout line the JSON answer.
@@ -74,73 +70,8 @@ print(json.dumps(out))
 """
 
 
-class Server:
-    """One `parley serve` process on a given data directory."""
-
-    def __init__(self, data_dir: Path, work: Path, name: str, extra_args: tuple[str, ...] = (), extra_env: dict[str, str] | None = None):
-        self.extra_args = extra_args
-        self.extra_env = extra_env or {}
-        self.ready_path = work / f"ready-{name}.json"
-        self.log_path = work / f"server-{name}.log"
-        self.data_dir = data_dir
-        self.proc: subprocess.Popen | None = None
-        self.ready: dict | None = None
-
-    def start(self) -> dict:
-        self.ready_path.unlink(missing_ok=True)
-        log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [PARLEY_BIN, "serve", "--port", "0", "--data-dir", str(self.data_dir),
-             "--ready-file", str(self.ready_path), *self.extra_args],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            # PARLEY_* variables are server configuration (PARLEY_READY_FILE is `readyFile`): only
-            # the flags above configure this server.
-            env={**{k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}, **self.extra_env},
-        )
-        log.close()
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"server exited with {self.proc.returncode} before it was ready:\n{self.log_tail()}")
-            try:
-                self.ready = json.loads(self.ready_path.read_text())
-                return self.ready
-            except (FileNotFoundError, json.JSONDecodeError):
-                time.sleep(0.1)
-        pytest.fail(f"no ready file at {self.ready_path} after {READY_TIMEOUT} s:\n{self.log_tail()}")
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def log_tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return "(no server log)"
-
-    def child_env(self) -> dict[str, str]:
-        """This process's environment, with TLS trust switched to this server's CA."""
-        assert self.ready is not None
-        env = dict(os.environ)
-        ready_env = self.ready.get("environment") or {}
-        for var in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
-            value = ready_env.get(var) or self.ready.get("caCertificatePath")
-            assert value and Path(value).is_file(), f"no CA file for {var} in {self.ready!r}"
-            env[var] = value
-        env.pop("PARLEY_READY_FILE", None)
-        return env
+class Server(support.OwnServer):
+    """The suite's own `parley serve` process, plus the SDK child that talks to it."""
 
     def run_child(self, request: dict) -> dict:
         request = {**request, "ready": str(self.ready_path)}

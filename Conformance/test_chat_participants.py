@@ -8,7 +8,11 @@ Parley's decisions tested here:
     participant: error code "403", message "Permissions check failed", target = its raw id;
   - Teams users cannot be added (no interop for the resource);
   - a removed participant gets 403 on the thread afterwards, and a participantRemoved system
-    message is written; a participant may remove itself (leave).
+    message is written; a participant may remove itself (leave);
+  - removing someone who is not (or no longer) in the thread is done already: 204, nothing
+    changes, no message (the SDK samples remove a user "in case it was already added");
+    a malformed identifier is 400 InvalidIdentifier;
+  - `skip` and `maxPageSize` (`results_per_page`) are int32: larger values are 400 naming them.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from azure.communication.chat import ChatMessageType, ChatParticipant, MicrosoftTeamsUserIdentifier
+from azure.communication.chat import ChatMessageType, ChatParticipant, CommunicationUserIdentifier, MicrosoftTeamsUserIdentifier
 
 import support
 
@@ -147,3 +151,53 @@ def test_list_participants_paging(alice, new_chat_user):
     support.assert_page_sizes(got, 2, total=5)
     listed = support.raw_ids(p for page in got for p in page)
     assert sorted(listed) == sorted([alice.raw_id, *[u.raw_id for u in others]]), "each exactly once"
+
+
+def message_ids(tc) -> list[str]:
+    return [m.id for m in support.messages(tc)]
+
+
+def test_removing_someone_not_in_the_thread_is_done_already(alice, bob, new_chat_user):
+    """As the SDK samples do: remove the user in case it was already added, then add it."""
+    tc = alice.create_thread()
+    before = message_ids(tc)
+    assert tc.remove_participant(bob.identifier) is None  # never added: 204
+    stranger = new_chat_user()
+    assert tc.remove_participant(stranger.identifier) is None
+    assert message_ids(tc) == before, "a removal that removed nobody wrote a message"
+    assert tc.add_participants([bob.participant()]) == []
+    assert sorted(support.participant_ids(tc)) == sorted([alice.raw_id, bob.raw_id])
+
+    # Removed once for real, then again: the second changes nothing.
+    assert tc.remove_participant(bob.identifier) is None
+    assert support.messages(tc)[0].type == ChatMessageType.PARTICIPANT_REMOVED
+    after_removal = message_ids(tc)
+    assert tc.remove_participant(bob.identifier) is None
+    assert message_ids(tc) == after_removal
+    assert support.participant_ids(tc) == [alice.raw_id]
+
+
+def test_removing_a_malformed_identifier_is_400(alice):
+    tc = alice.create_thread()
+    with support.raises_status(400, "InvalidIdentifier"):
+        tc.remove_participant(CommunicationUserIdentifier("8:acs:fakeid"))
+
+
+def test_a_caller_who_is_not_a_participant_cannot_remove(alice, bob, carol):
+    tc = alice.create_thread(participants=[bob])
+    with support.raises_status(403):
+        carol.thread(tc.thread_id).remove_participant(bob.identifier)
+    with support.raises_status(403):
+        carol.thread(tc.thread_id).remove_participant(CommunicationUserIdentifier(carol.raw_id))
+    assert sorted(support.participant_ids(tc)) == sorted([alice.raw_id, bob.raw_id])
+
+
+@pytest.mark.parametrize("option, parameter", [("skip", "skip"), ("results_per_page", "maxPageSize")])
+def test_int32_paging_parameters_refuse_larger_values(alice, option, parameter):
+    tc = alice.create_thread()
+    with support.raises_status(400) as info:
+        list(tc.list_participants(**{option: 4398046511104}))
+    assert info.value.error.target == parameter, info.value
+    with support.raises_status(400) as info:
+        list(tc.list_read_receipts(**{option: 2147483648}))
+    assert info.value.error.target == parameter, info.value

@@ -46,7 +46,9 @@ def check(config, relay: dict, user_part: str | None, route_types: list[str], tt
     until `expires_on`, which is `ttl` seconds after the request."""
     expires = config.expires_on
     assert expires.tzinfo is not None, f"expires_on is naive: {expires!r}"
-    assert issued_at + ttl - 3 <= expires.timestamp() <= time.time() + ttl + 1, (expires, ttl)
+    # Never before the moment of the request plus ttl (a client computes it before it asks); the
+    # server rounds up to whole seconds, so at most one second later than its own clock's now + ttl.
+    assert issued_at + ttl <= expires.timestamp() <= time.time() + ttl + 1, (expires, issued_at, ttl)
     assert [s.route_type for s in config.ice_servers] == route_types
     for server in config.ice_servers:
         assert server.urls == relay["stunURLs"] + relay["turnURLs"]
@@ -145,3 +147,14 @@ async def test_async_client(conn_str, identity_client, relay):
         start = time.time()
         config = await client.get_relay_configuration(user=user, route_type=RouteType.NEAREST, ttl=600)
     check(config, relay, user.properties["id"], ["nearest"], 600, start)
+
+
+def test_expiry_is_never_before_the_request_plus_ttl(relay_client, relay):
+    """`expiresOn` is whole seconds: rounded up, so a client's own `now + ttl`, computed just before
+    the call, is never later than it (a request almost always starts inside a second, where
+    truncation would end up to a second early); the TURN username carries the same second."""
+    for ttl in (1, 60, 600, 3600, 86400):
+        start = time.time()
+        config = relay_client.get_relay_configuration(ttl=ttl)
+        assert config.expires_on.timestamp() >= start + ttl, (config.expires_on, start, ttl)
+        check(config, relay, None, ["any", "nearest"], ttl, start)

@@ -63,7 +63,7 @@ struct CallSetupCommand: AsyncParsableCommand {
         var total = RoundReport.empty
         for round in 0..<(warmup + rounds) {
             if round == warmup, let perfReady {
-                FileManager.default.createFile(atPath: perfReady, contents: nil)
+                _ = FileManager.default.createFile(atPath: perfReady, contents: nil)
                 try await Task.sleep(for: .seconds(1))
             }
             try await waitForQuiet()

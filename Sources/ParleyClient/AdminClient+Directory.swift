@@ -58,4 +58,29 @@ extension AdminClient {
             as: TeamsVoiceAppModel.self
         )
     }
+
+    /// App registrations of the tenant (without their secrets).
+    public func apps(of tenantId: String) async throws -> [TenantAppModel] {
+        try await send(.GET, "/admin/tenants/\(Self.escape(tenantId))/apps", as: PageModel<TenantAppModel>.self).value
+    }
+
+    /// Registers an app; the answer holds its client secret, shown only this once.
+    public func registerApp(in tenantId: String, displayName: String, redirectUris: [String] = []) async throws -> TenantAppModel {
+        try await send(
+            .POST,
+            "/admin/tenants/\(Self.escape(tenantId))/apps",
+            body: TenantAppCreateRequest(displayName: displayName, redirectUris: redirectUris),
+            as: TenantAppModel.self
+        )
+    }
+
+    /// Replaces an app registration's redirect URIs.
+    public func setRedirectURIs(_ uris: [String], of appId: String, in tenantId: String) async throws -> TenantAppModel {
+        try await send(
+            .PUT,
+            "/admin/tenants/\(Self.escape(tenantId))/apps/\(Self.escape(appId))/redirect-uris",
+            body: RedirectURIsRequest(redirectUris: uris),
+            as: TenantAppModel.self
+        )
+    }
 }

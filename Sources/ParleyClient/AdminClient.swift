@@ -45,6 +45,35 @@ public struct AdminClient: Sendable {
         try await send(.POST, "/admin/resources/\(Self.escape(name))/keys/\(Self.escape(kind))/regenerate", as: ResourceModel.self)
     }
 
+    public func roleAssignments(of resource: String) async throws -> [RoleAssignmentModel] {
+        try await send(.GET, "/admin/resources/\(Self.escape(resource))/role-assignments", as: RoleAssignmentList.self).value
+    }
+
+    /// Gives app `appId` of `tenant` (id or domain) `role` on the resource; granting it again
+    /// returns the existing assignment.
+    public func grant(_ role: String, on resource: String, tenant: String, appId: String) async throws -> RoleAssignmentModel {
+        try await send(
+            .POST,
+            "/admin/resources/\(Self.escape(resource))/role-assignments",
+            body: RoleAssignmentCreateRequest(tenant: tenant, appId: appId, role: role),
+            as: RoleAssignmentModel.self
+        )
+    }
+
+    public func revokeRoleAssignment(_ id: String, of resource: String) async throws {
+        var request = TransportRequest(
+            method: .DELETE,
+            url: baseURL + "/admin/resources/\(Self.escape(resource))/role-assignments/\(Self.escape(id))"
+        )
+        request.headers.add(name: "Authorization", value: "Bearer \(adminKey)")
+        _ = try await transport.send(request)
+    }
+
+    /// Turns Parley's web app backend for the resource on or off.
+    public func setWebApp(enabled: Bool, of name: String) async throws -> ResourceModel {
+        try await send(.PUT, "/admin/resources/\(Self.escape(name))/web-app", body: WebAppSettingsModel(enabled: enabled), as: ResourceModel.self)
+    }
+
     func send<Result: Decodable>(
         _ method: HTTPMethod,
         _ path: String,

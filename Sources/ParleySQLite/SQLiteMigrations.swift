@@ -264,6 +264,24 @@ enum SQLiteMigrations {
                     """
             )
         }
+        // Role assignments of app registrations on resources (Microsoft Entra ID access to the
+        // resource APIs). One app holds a role on a resource at most once.
+        migrator.registerMigration("v11: role assignments") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE role_assignments (
+                        id TEXT PRIMARY KEY,
+                        resource_id TEXT NOT NULL REFERENCES resources(immutable_id),
+                        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                        app_id TEXT NOT NULL REFERENCES tenant_apps(app_id),
+                        role TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        UNIQUE (resource_id, app_id, role)
+                    );
+                    CREATE INDEX role_assignments_by_app ON role_assignments(app_id);
+                    """
+            )
+        }
         // Event Grid subscriptions: each is a cursor over the event log (pruning waits for the
         // cursors of active subscriptions) plus the events that failed and wait for a retry,
         // kept with their rendered payload so they no longer need the log.
@@ -304,6 +322,59 @@ enum SQLiteMigrations {
                         UNIQUE (subscription_id, event_id)
                     );
                     CREATE INDEX event_retries_due ON event_retries (subscription_id, next_attempt_at, position);
+                    """
+            )
+        }
+        // Parley's web app: resources that serve its backend, visitors who joined by name, and
+        // the organization side's authorization code flow (redirect URIs, codes, sessions with
+        // rotating refresh tokens). Codes, refresh tokens and visitor session keys are stored as
+        // SHA-256 hashes only.
+        migrator.registerMigration("v13: web sign-in") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE resources ADD COLUMN web_app_enabled INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE tenant_apps ADD COLUMN redirect_uris TEXT NOT NULL DEFAULT '';
+                    CREATE TABLE org_authorization_codes (
+                        code_hash TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                        client_id TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        redirect_uri TEXT NOT NULL,
+                        scopes TEXT NOT NULL,
+                        nonce TEXT,
+                        code_challenge TEXT NOT NULL,
+                        session_id TEXT NOT NULL,
+                        issued_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        redeemed_at INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE INDEX org_authorization_codes_by_expiry ON org_authorization_codes(expires_at);
+                    CREATE TABLE org_sign_in_sessions (
+                        id TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                        client_id TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        scopes TEXT NOT NULL,
+                        started_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE INDEX org_sign_in_sessions_by_expiry ON org_sign_in_sessions(expires_at);
+                    CREATE TABLE org_refresh_tokens (
+                        token_hash TEXT PRIMARY KEY,
+                        session_id TEXT NOT NULL REFERENCES org_sign_in_sessions(id) ON DELETE CASCADE,
+                        issued_at INTEGER NOT NULL,
+                        used_at INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE INDEX org_refresh_tokens_by_session ON org_refresh_tokens(session_id);
+                    CREATE TABLE web_visitors (
+                        session_hash TEXT PRIMARY KEY,
+                        raw_id TEXT NOT NULL REFERENCES acs_users(raw_id) ON DELETE CASCADE,
+                        resource_id TEXT NOT NULL,
+                        display_name TEXT NOT NULL,
+                        joined_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX web_visitors_by_user ON web_visitors(raw_id);
                     """
             )
         }

@@ -255,7 +255,7 @@ public final class SQLiteParleyStore: ParleyStore {
         )
     }
 
-    private static func resource(from row: Row) throws -> CommunicationResource {
+    static func resource(from row: Row) throws -> CommunicationResource {
         guard let immutableId = UUID(uuidString: row["immutable_id"]) else {
             throw ParleyError(.internal, "Stored resource has a malformed immutable id.")
         }
@@ -264,7 +264,8 @@ public final class SQLiteParleyStore: ParleyStore {
             immutableId: immutableId,
             primaryKey: row["primary_key"],
             secondaryKey: row["secondary_key"],
-            createdAt: date(row["created_at"])
+            createdAt: date(row["created_at"]),
+            webAppEnabled: row["web_app_enabled"]
         )
     }
 

@@ -45,7 +45,8 @@ public func buildApplication(
             if configuration.publicEndpoint == nil {
                 endpoint.set(ServerEndpoint.format(scheme: configuration.scheme, host: configuration.host, port: port))
             }
-            await onReady(environment.readyInfo(endpoint: endpoint.url, port: port))
+            let visitors = (try? await environment.webApp.enabledResources().map(\.name)) ?? []
+            await onReady(environment.readyInfo(endpoint: endpoint.url, port: port, webAppResources: visitors))
         },
         logger: logger
     )
@@ -67,45 +68,25 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
         configuration.publicEndpoint.flatMap { URL(string: $0) }.map { url in
             [url.host.map { host in url.port.map { "\(host):\($0)" } ?? host }].compactMap { $0 }
         } ?? []
-    let hmac = HMACAuthenticator(clock: environment.clock, clockSkew: TimeInterval(configuration.clockSkewSeconds), publicHosts: publicHosts)
-    IdentityController(identities: environment.identities, exchange: environment.teamsTokenExchange, maxBodyBytes: configuration.maxBodyBytes)
-        .addRoutes(
-            to: router.group()
-                .add(middleware: ApiVersionMiddleware(supported: IdentityController.apiVersions))
-                .add(
-                    middleware: HMACAuthenticationMiddleware(
-                        authenticator: hmac,
-                        resources: environment.resources,
-                        maxBodyBytes: configuration.maxBodyBytes
-                    )
-                )
-        )
-
-    NetworkTraversalController(relay: RelayService(issuer: environment.relay, store: environment.store), maxBodyBytes: configuration.maxBodyBytes)
-        .addRoutes(
-            to: router.group()
-                .add(middleware: ApiVersionMiddleware(supported: NetworkTraversalController.apiVersions))
-                .add(
-                    middleware: HMACAuthenticationMiddleware(
-                        authenticator: hmac,
-                        resources: environment.resources,
-                        maxBodyBytes: configuration.maxBodyBytes
-                    )
-                )
-        )
-
-    CallRecordingController(calls: environment.calls, maxBodyBytes: configuration.maxBodyBytes)
-        .addRoutes(
-            to: router.group()
-                .add(middleware: ApiVersionMiddleware(supported: CallRecordingController.apiVersions))
-                .add(
-                    middleware: HMACAuthenticationMiddleware(
-                        authenticator: hmac,
-                        resources: environment.resources,
-                        maxBodyBytes: configuration.maxBodyBytes
-                    )
-                )
-        )
+    let authentication = ResourceAuthenticationMiddleware(
+        hmac: HMACAuthenticator(clock: environment.clock, clockSkew: TimeInterval(configuration.clockSkewSeconds), publicHosts: publicHosts),
+        access: environment.resourceAccess,
+        resources: environment.resources,
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    let identity = IdentityController(
+        identities: environment.identities,
+        exchange: environment.teamsTokenExchange,
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    ResourceEndpoints.mount(on: router, apiVersions: IdentityController.apiVersions, authentication: authentication, identity.addRoutes)
+    let relay = NetworkTraversalController(
+        relay: RelayService(issuer: environment.relay, store: environment.store),
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    ResourceEndpoints.mount(on: router, apiVersions: NetworkTraversalController.apiVersions, authentication: authentication, relay.addRoutes)
+    let recording = CallRecordingController(calls: environment.calls, maxBodyBytes: configuration.maxBodyBytes)
+    ResourceEndpoints.mount(on: router, apiVersions: CallRecordingController.apiVersions, authentication: authentication, recording.addRoutes)
 
     ChatController(chat: environment.chat, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(
@@ -118,7 +99,15 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
         .addRoutes(to: router.group("parley/v1").add(middleware: UserTokenMiddleware(identities: environment.identities)))
 
     let admin = router.group("admin").add(middleware: AdminKeyMiddleware(adminKey: environment.adminKey))
-    AdminController(resources: environment.resources, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: admin)
+    AdminController(resources: environment.resources, webApp: environment.webApp, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
+        .addRoutes(to: admin)
+    RoleAssignmentsController(
+        assignments: environment.roleAssignments,
+        resources: environment.resources,
+        endpoint: endpoint,
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    .addRoutes(to: admin)
     DirectoryAdminController(directory: environment.directory, signIn: environment.orgSignIn, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(to: admin)
     let events = EventSubscriptionsController(
@@ -132,12 +121,37 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
     events.addValidationRoute(to: router)
 
     OAuthController(signIn: environment.orgSignIn, configuration: configuration, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: router)
+    let browser = BrowserSecurityHeaders(publicEndpoint: configuration.publicEndpoint, scheme: configuration.scheme)
+    AuthorizationController(signIn: environment.orgSignIn, security: browser, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: router)
+    webAppController(security: browser).addRoutes(to: router)
+    WebAppBackendController(
+        webApp: environment.webApp,
+        identities: environment.identities,
+        security: browser,
+        interopProfile: configuration.interopProfile,
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    .addRoutes(to: router.group("webapp/v1"))
     let graph = router.group("v1.0").add(middleware: OrgTokenMiddleware(signIn: environment.orgSignIn))
     GraphUsersController(directory: environment.directory, endpoint: endpoint).addRoutes(to: graph)
     GraphChatsController(chat: environment.chat, directory: environment.directory, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(to: graph)
     realtime.addRoutes(to: router)
     return router
+}
+
+/// The web app's pages, or (when its files are missing next to the binary) a controller that
+/// answers 404 and says why in the log.
+func webAppController(security: BrowserSecurityHeaders) -> WebAppController {
+    do {
+        return try WebAppController(security: security)
+    } catch {
+        Logger(label: "parley.webapp").error(
+            "The web app's files were not found beside the parley binary (parley_ParleyWebApp.resources); / answers 404.",
+            metadata: ["error.message": "\(error)"]
+        )
+        return WebAppController(files: [:], security: security)
+    }
 }
 
 /// The real-time endpoint: its upgrade, its connections, and its refusals.
@@ -157,14 +171,19 @@ func realtimeController(environment: ParleyEnvironment) -> RealtimeController {
 
 extension ParleyEnvironment {
     /// The ready document for a server listening at `endpoint`.
-    func readyInfo(endpoint: String, port: Int) -> ServerReadyInfo {
+    func readyInfo(endpoint: String, port: Int, webAppResources: [String] = []) -> ServerReadyInfo {
         let caPath = tls?.caCertificatePath
         return ServerReadyInfo(
             url: String(endpoint.dropLast()),
             port: port,
             caCertificatePath: caPath,
             connectionString: defaultResource.connectionString(endpoint: endpoint),
-            resource: .init(id: defaultResource.name, immutableResourceId: defaultResource.immutableIdString, endpoint: endpoint),
+            resource: .init(
+                id: defaultResource.name,
+                immutableResourceId: defaultResource.immutableIdString,
+                endpoint: endpoint,
+                resourceEndpoint: ResourceEndpoints.url(of: defaultResource, server: endpoint)
+            ),
             adminKey: adminKey,
             dataDirectory: dataDirectory,
             environment: caPath.map { ["REQUESTS_CA_BUNDLE": $0, "SSL_CERT_FILE": $0] } ?? [:],
@@ -177,7 +196,8 @@ extension ParleyEnvironment {
                     password: demo.password
                 )
             },
-            relay: relayReadyInfo
+            relay: relayReadyInfo,
+            webApp: .init(url: endpoint, visitorResources: webAppResources)
         )
     }
 

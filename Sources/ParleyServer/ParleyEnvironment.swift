@@ -18,6 +18,12 @@ public struct ParleyEnvironment: Sendable {
     /// STUN/TURN servers and short-lived TURN credentials (ACS Network Traversal; calls).
     public let relay: RelayCredentialIssuer
     public let resources: ResourceService
+    /// Role assignments of app registrations on resources (the operator's grants).
+    public let roleAssignments: RoleAssignmentService
+    /// Who a Microsoft Entra ID bearer token lets act on which resource.
+    public let resourceAccess: ResourceAccess
+    /// The backend of Parley's web app (docs/webapp.md).
+    public let webApp: WebAppService
     public let adminKey: String
     public let defaultResource: CommunicationResource
     /// The demo organization, when seeded.
@@ -77,8 +83,17 @@ public struct ParleyEnvironment: Sendable {
         let orgSignIn = OrgSignInService(store: store, tokens: try await OrgTokenAuthority(signingKeyPEM: orgSigningKey), clock: clock, ids: ids)
         let defaultResource = try await resources.ensureDefault()
         let relay = try configuration.relay.issuer(files: files, clock: clock, ids: ids)
+        let webApp = WebAppService(store: store, identities: identities, clock: clock, ids: ids)
         let demo =
-            configuration.demo ? try await Self.seedDemo(directory: directory, signIn: orgSignIn, store: store, resource: defaultResource) : nil
+            configuration.demo
+            ? try await Self.seedDemo(
+                directory: directory,
+                signIn: orgSignIn,
+                webApp: webApp,
+                store: store,
+                resource: defaultResource,
+                publicEndpoint: configuration.publicEndpoint
+            ) : nil
         let chat = ChatService(store: store, clock: clock, ids: ids, rateLimiter: rateLimiter, profile: configuration.interopProfile)
         let endpoint = ServerEndpoint(
             configuration.publicEndpoint ?? ServerEndpoint.format(scheme: configuration.scheme, host: configuration.host, port: configuration.port)
@@ -150,6 +165,9 @@ public struct ParleyEnvironment: Sendable {
             teamsTokenExchange: TeamsTokenExchange(orgSignIn: orgSignIn, tokens: tokens, clock: clock),
             relay: relay,
             resources: resources,
+            roleAssignments: RoleAssignmentService(store: store, resources: resources, clock: clock, ids: ids),
+            resourceAccess: ResourceAccess(store: store, tokens: orgSignIn.authority, clock: clock),
+            webApp: webApp,
             adminKey: adminKey,
             defaultResource: defaultResource,
             demo: demo,
@@ -167,12 +185,16 @@ public struct ParleyEnvironment: Sendable {
     }
 
     /// Seeds the demo organization, and makes its people able to sign in at once: one client app
-    /// and one password for all of them (random, kept in the store, printed at start).
+    /// and one password for all of them (random, kept in the store, printed at start). The web
+    /// app is turned on for the default resource, and the demo app accepts the web app's address
+    /// as a redirect URI (loopback, any port; and the public endpoint when there is one).
     private static func seedDemo(
         directory: DirectoryService,
         signIn: OrgSignInService,
+        webApp: WebAppService,
         store: any ParleyStore,
-        resource: CommunicationResource
+        resource: CommunicationResource,
+        publicEndpoint: String?
     ) async throws -> DemoSeed {
         let (tenant, users) = try await directory.seedDemo(for: resource)
         let password = try await store.secret(named: "demo-password") { "demo-" + SecretGenerator.base64Secret(byteCount: 9).filter(\.isLetter) }
@@ -181,6 +203,16 @@ public struct ParleyEnvironment: Sendable {
         }
         var app = try await signIn.apps(in: tenant.id).first
         if app == nil { app = try await signIn.registerApp(in: tenant.id, displayName: "Parley demo client").0 }
+        if var demoApp = app {
+            let webAppAddresses =
+                ["https://127.0.0.1/", "https://localhost/"] + (publicEndpoint.map { [$0.hasSuffix("/") ? $0 : $0 + "/"] } ?? [])
+            let missing = webAppAddresses.filter { !demoApp.redirectUris.contains($0) }
+            if !missing.isEmpty {
+                demoApp = try await signIn.setRedirectURIs(demoApp.redirectUris + missing, of: demoApp.appId, in: tenant.id)
+            }
+            app = demoApp
+        }
+        if !resource.webAppEnabled { _ = try await webApp.setEnabled(true, of: resource.name) }
         let clientId = app?.appId.uuidString.lowercased() ?? ""
         return DemoSeed(tenant: tenant, users: users, clientId: clientId, password: password)
     }

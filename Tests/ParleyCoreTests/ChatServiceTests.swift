@@ -273,6 +273,71 @@ import Testing
         #expect(last?.content.participants?.map(\.rawId) == [bob.user.rawId])
     }
 
+    @Test func removingSomeoneWhoIsNotInTheThreadIsDoneAlreadyAndChangesNothing() async throws {
+        let fixture = try await CoreFixture()
+        let alice = try await fixture.user()
+        let bob = try await fixture.user()
+        let thread = try await fixture.thread(by: alice)
+        let never = AcsUserId.make(resource: fixture.resource.immutableId, id: UUID())
+        let teams = "8:orgid:\(UUID().uuidString.lowercased())"
+        let start = try await fixture.store.eventLogBounds()?.last ?? 0
+        let messages = try await fixture.allMessages(in: thread.id, for: alice.chatCaller)
+        // Someone never added (an existing user, an id that exists nowhere, a Teams user, a phone).
+        for rawId in [bob.user.rawId, never, teams, "4:+14255550123"] {
+            #expect(try await fixture.chat.removeParticipant(rawId, from: thread.id, by: alice.chatCaller) == false)
+        }
+        // Someone removed already.
+        _ = try await fixture.chat.addParticipants([ChatParticipant(rawId: bob.user.rawId)], to: thread.id, by: alice.chatCaller)
+        #expect(try await fixture.chat.removeParticipant(bob.user.rawId, from: thread.id, by: alice.chatCaller))
+        let afterRemoval = try await fixture.store.eventLogBounds()?.last ?? 0
+        let removedMessages = try await fixture.allMessages(in: thread.id, for: alice.chatCaller)
+        #expect(try await fixture.chat.removeParticipant(bob.user.rawId, from: thread.id, by: alice.chatCaller) == false)
+        #expect(try await fixture.store.eventLogBounds()?.last == afterRemoval)
+        #expect(try await fixture.allMessages(in: thread.id, for: alice.chatCaller) == removedMessages)
+        // Only the add and the one real removal were events.
+        let kinds = try await fixture.store.events(after: start, limit: 100).map(\.event.kind)
+        #expect(kinds == [.chatParticipantsAdded, .chatParticipantRemoved])
+        #expect(removedMessages.count == messages.count + 2)
+    }
+
+    @Test func removeNamesAParticipantInAnyCaseAndRefusesMalformedOrForeignIds() async throws {
+        let fixture = try await CoreFixture()
+        let alice = try await fixture.user()
+        let bob = try await fixture.user()
+        let thread = try await fixture.thread(by: alice, with: [bob])
+        // Participants are stored canonical (lower case): an upper-case id names the same one.
+        #expect(
+            try await fixture.chat.removeParticipant(
+                bob.user.rawId.uppercased().replacingOccurrences(of: "8:ACS:", with: "8:acs:"),
+                from: thread.id,
+                by: alice.chatCaller
+            )
+        )
+        let other = try await fixture.resources.create(name: "other")
+        let stranger = AcsUserId.make(resource: other.immutableId, id: UUID())
+        for rawId in ["8:acs:fakeid", "8:orgid:not-a-guid", "8:spool:x_y", "hello", stranger] {
+            let error = await #expect(throws: ParleyError.self) {
+                try await fixture.chat.removeParticipant(rawId, from: thread.id, by: alice.chatCaller)
+            }
+            #expect(error?.code == .badRequest, "\(rawId)")
+            #expect(error?.wireCode == "InvalidIdentifier", "\(rawId)")
+            #expect(error?.target == "communicationIdentifier")
+        }
+        // A caller who is not a participant is refused, whether or not the target is in the thread.
+        let carol = try await fixture.user()
+        for rawId in [alice.user.rawId, bob.user.rawId] {
+            let error = await #expect(throws: ParleyError.self) {
+                try await fixture.chat.removeParticipant(rawId, from: thread.id, by: carol.chatCaller)
+            }
+            #expect(error?.code == .forbidden)
+        }
+        #expect(
+            try await fixture.chat.participants(in: thread.id, for: alice.chatCaller, skip: nil, pageSize: nil).items.map(\.rawId) == [
+                alice.user.rawId
+            ]
+        )
+    }
+
     // MARK: Limits
 
     @Test func oversizedMessagesAreRefusedAndStoreNothing() async throws {

@@ -206,7 +206,7 @@ import Testing
     @Test(arguments: InteropProfile.allCases)
     func ruleC2AppUsersSendFilesToTeamsUsersOnlyUnderExtended(profile: InteropProfile) async throws {
         let fixture = try await CoreFixture()
-        let (tenant, adele) = try await fixture.contosoAllowingResource()
+        let (_, adele) = try await fixture.contosoAllowingResource()
         let chat = ChatService(store: fixture.store, clock: fixture.clock, profile: profile)
         let alice = try await fixture.user()
         let file = ChatAttachmentDraft(id: "f", name: "plan.docx", content: .file(url: "https://example.com/plan.docx"))

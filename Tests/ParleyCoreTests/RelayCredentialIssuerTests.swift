@@ -58,15 +58,24 @@ import Testing
         }
     }
 
-    @Test func expiryIsWholeSecondsAndFollowsTheClock() throws {
-        let clock = ManualWallClock(Self.start.addingTimeInterval(0.987))
+    @Test func expiryIsNowPlusTtlRoundedUpToWholeSeconds() throws {
+        let clock = ManualWallClock(Self.start.addingTimeInterval(0.013))
         let issuer = issuer(clock: clock)
-        let first = try issuer.issue(forUser: Self.acsUser, routeType: .nearest, ttl: .milliseconds(60_900))
-        #expect(first.expiresOn == Self.start.addingTimeInterval(60))
-        #expect(first.iceServers.first?.username.hasPrefix("1800000060:") == true)
-        clock.advance(by: 10)
-        let later = try issuer.issue(forUser: Self.acsUser, routeType: .nearest, ttl: .seconds(60))
+        // 0.013 + 60: a client that computed now + 60 before asking must not see an earlier expiry.
+        let first = try issuer.issue(forUser: Self.acsUser, routeType: .nearest, ttl: .seconds(60))
+        #expect(first.expiresOn == Self.start.addingTimeInterval(61))
+        #expect(first.iceServers.first?.username.hasPrefix("1800000061:") == true)
+        // A fraction of the ttl counts too: 0.013 + 60.9 ends in second 61.
+        let fractional = try issuer.issue(forUser: Self.acsUser, routeType: .nearest, ttl: .milliseconds(60_900))
+        #expect(fractional.expiresOn == Self.start.addingTimeInterval(61))
+        // Exactly on a second: nothing to round.
+        let later = try self.issuer(clock: ManualWallClock(Self.start.addingTimeInterval(10))).issue(
+            forUser: Self.acsUser,
+            routeType: .nearest,
+            ttl: .seconds(60)
+        )
         #expect(later.expiresOn == Self.start.addingTimeInterval(70))
+        #expect(later.iceServers.first?.username.hasPrefix("1800000070:") == true)
         #expect(later.iceServers.first?.credential != first.iceServers.first?.credential)
     }
 
@@ -143,7 +152,7 @@ import Testing
         )
         #expect(configuration.iceServers.map(\.routeType) == [.nearest])
         #expect(configuration.iceServers.first?.username.hasSuffix(":" + user.rawId) == true)
-        #expect(configuration.expiresOn.timeIntervalSince1970 == (fixture.clock.now().timeIntervalSince1970 + 100).rounded(.down))
+        #expect(configuration.expiresOn.timeIntervalSince1970 == (fixture.clock.now().timeIntervalSince1970 + 100).rounded(.up))
     }
 
     @Test func anUnknownUserOrAnotherResourcesUserIsA400() async throws {

@@ -75,6 +75,31 @@ import Testing
             #expect(caller.latest(callId)?.isRecordingActive == false)
         }
     }
+
+    @Test func pausingIsNotImplementedAndSaysSo() async throws {
+        let fixture = try await ServerFixture()
+        let (callId, caller) = try await connectedCall(fixture)
+        try await fixture.application().test(.router) { client in
+            let paused = #"{"callLocator": {"kind": "serverCallLocator", "serverCallId": "\#(callId)"}, "pauseOnStart": true}"#
+            let refused = try await client.signed(.post, "/calling/recordings" + Self.query, body: paused, fixture: fixture)
+            #expect(refused.status == .notImplemented)
+            #expect(refused.errorCode == "NotImplemented")
+            #expect(caller.latest(callId)?.isRecordingActive == false)
+
+            let body = #"{"callLocator": {"kind": "serverCallLocator", "serverCallId": "\#(callId)"}}"#
+            let recordingId = try await client.signed(.post, "/calling/recordings" + Self.query, body: body, fixture: fixture)
+                .decode(CallRecordingStateResponse.self).recordingId
+            for action in [":pause", ":resume"] {
+                let response = try await client.signed(.post, "/calling/recordings/\(recordingId)\(action)" + Self.query, fixture: fixture)
+                #expect(response.status == .notImplemented)
+                #expect(response.errorCode == "NotImplemented")
+            }
+            #expect(try await client.signed(.post, "/calling/recordings/\(recordingId):rewind" + Self.query, fixture: fixture).status == .notFound)
+            // Unsigned, it is the signature that is wrong first.
+            #expect(try await client.execute(uri: "/calling/recordings/\(recordingId):pause" + Self.query, method: .post).status == .unauthorized)
+            #expect(caller.latest(callId)?.isRecordingActive == true)
+        }
+    }
 }
 
 /// Collects the frames a calling endpoint is sent.

@@ -58,6 +58,7 @@ import Testing
             clientId: demo.clientId,
             username: adele.userPrincipalName,
             password: demo.password,
+            scope: "User.Read",
             issuer: "https://localhost/x/v2.0"
         )
         #expect(try await first.environment.orgSignIn.authenticate(accessToken: tokens.accessToken).user == adele)

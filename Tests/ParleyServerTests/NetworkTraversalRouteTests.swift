@@ -36,7 +36,7 @@ import Testing
             #expect(response.status == .ok)
             let wire = try response.decode(CommunicationRelayConfiguration.self)
             #expect(wire.iceServers.map(\.routeType) == ["any", "nearest"])
-            let expiry = (fixture.clock.now().timeIntervalSince1970 + 172_800).rounded(.down)
+            let expiry = (fixture.clock.now().timeIntervalSince1970 + 172_800).rounded(.up)  // never before now + ttl
             #expect(wire.expiresOn == WireTimestamp.identityExpiry(Date(timeIntervalSince1970: expiry)))
         }
     }
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"ttl": "long"}"#, "BadRequest", String?.none),
+        (#"{"ttl": "long"}"#, "BadRequest", "ttl"),  // a body of the wrong type names its field
         (#"{"ttl": 1.5}"#, "BadRequest", nil),
         (#"{"ttl": -1}"#, "ValidationError", "ttl"),
         (#"{"routeType": "closest"}"#, "ValidationError", "routeType"),

@@ -93,3 +93,15 @@ extension TestClientProtocol {
         )
     }
 }
+
+extension TestClientProtocol {
+    /// Sends a request with `Authorization: Bearer <token>` (and a JSON body, if any).
+    func bearer(_ method: HTTPRequest.Method, _ path: String, token: String, body: String? = nil) async throws -> TestResponse {
+        try await execute(
+            uri: path,
+            method: method,
+            headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+            body: body.map { ByteBuffer(string: $0) }
+        )
+    }
+}

@@ -23,6 +23,8 @@ public struct StartCallRecordingRequest: Codable, Sendable {
     public var recordingContentType: String?
     public var recordingChannelType: String?
     public var recordingFormatType: String?
+    /// Start paused (Call Automation 1.6): Parley does not pause recordings.
+    public var pauseOnStart: Bool?
 
     public init(callLocator: CallLocator? = nil, callConnectionId: String? = nil) {
         self.callLocator = callLocator

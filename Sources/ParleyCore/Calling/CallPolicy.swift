@@ -99,34 +99,6 @@ struct CallPolicy: Sendable {
         return CallParty(rawId: app.rawId, home: .voiceApp(tenant: app.tenantId))
     }
 
-    /// K1: an app user calls the organization side 1:1 only.
-    func checkStart(caller: CallParty, targets: [Target]) throws {
-        guard profile == .faithful, targets.count > 1 else { return }
-        let parties = [caller] + targets.map(\.party)
-        if parties.contains(where: \.isAppUser), parties.contains(where: \.isOrganization) { throw CallRules.interopCallNotOneToOne() }
-    }
-
-    /// K1/K2: under `faithful` an interop call takes in nobody, and an app-side call never takes
-    /// in the organization side.
-    func checkAdd(to call: LiveCall, target: Target) throws {
-        guard profile == .faithful else { return }
-        if call.isInterop { throw CallRules.noEscalation() }
-        let parties = call.participants.map(\.party) + [target.party]
-        if parties.contains(where: \.isAppUser), parties.contains(where: \.isOrganization) { throw CallRules.noEscalation() }
-    }
-
-    /// K5: under `faithful` a Teams user cannot transfer a call to an app user.
-    func checkTransfer(by transferor: CallParty, to target: CommunicationIdentifierModel) throws {
-        guard profile == .faithful, transferor.isOrganization, case .communicationUser = target.identifier else { return }
-        throw CallRules.orgUserCannotTransferToAppUser()
-    }
-
-    /// K3: under `faithful` the resource cannot record a 1:1 interop call.
-    func checkResourceRecording(of call: LiveCall) throws {
-        guard profile == .faithful, call.isInterop, !call.isGroupCall else { return }
-        throw CallRules.noResourceRecordingOfInteropCall()
-    }
-
     private func voiceApp(_ appId: String) async throws -> TeamsVoiceApp? {
         guard let id = UUID(uuidString: appId) else { return nil }
         return try await store.voiceApp(appId: id)
@@ -134,54 +106,5 @@ struct CallPolicy: Sendable {
 
     static func notFound(_ rawId: String) -> ParleyError {
         ParleyError(.notFound, wireCode: "ParticipantNotFound", "There is no one to call at \(rawId).", subCode: 47404)
-    }
-}
-
-/// The calling refusals of the `faithful` interop profile, each with its Parley code and
-/// sub-code (docs/errors.md).
-enum CallRules {
-    static func interopCallNotOneToOne() -> ParleyError {
-        ParleyError(
-            .forbidden,
-            wireCode: "InteropCallNotOneToOne",
-            "App users call Teams users and voice apps 1:1 only (interop profile 'faithful', rule K1).",
-            subCode: 47101
-        )
-    }
-
-    static func orgUserCannotCallAppUser() -> ParleyError {
-        ParleyError(
-            .forbidden,
-            wireCode: "OrgUserCannotCallAppUser",
-            "Teams users cannot call app users (interop profile 'faithful', rule K1).",
-            subCode: 47102
-        )
-    }
-
-    static func noEscalation() -> ParleyError {
-        ParleyError(
-            .forbidden,
-            wireCode: "InteropCallEscalationNotAllowed",
-            "An interop call cannot become a group call (interop profile 'faithful', rule K2).",
-            subCode: 47103
-        )
-    }
-
-    static func noResourceRecordingOfInteropCall() -> ParleyError {
-        ParleyError(
-            .forbidden,
-            wireCode: "InteropCallRecordingNotAllowed",
-            "The resource cannot record a 1:1 call with a Teams user (interop profile 'faithful', rule K3).",
-            subCode: 47104
-        )
-    }
-
-    static func orgUserCannotTransferToAppUser() -> ParleyError {
-        ParleyError(
-            .forbidden,
-            wireCode: "OrgUserCannotTransferToAppUser",
-            "Teams users cannot transfer calls to app users (interop profile 'faithful', rule K5).",
-            subCode: 47105
-        )
     }
 }

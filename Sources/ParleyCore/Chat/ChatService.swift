@@ -193,21 +193,60 @@ public struct ChatService: Sendable {
         return invalid
     }
 
-    public func removeParticipant(_ rawId: String, from threadId: String, by caller: ChatCaller) async throws {
+    /// Removes a participant. Removing an identifier that is not (or no longer) in the thread is
+    /// done already, as the service treats it: nothing changes, no event, and the result is
+    /// false (the ACS API answers 204; Graph, whose members are addressed by membership, 404).
+    /// A malformed identifier, or an app user of another resource, is a 400.
+    @discardableResult
+    public func removeParticipant(_ rawId: String, from threadId: String, by caller: ChatCaller) async throws -> Bool {
         try ChatPermissions.require(.manageParticipants, caller)
         try limit(.changeParticipants, key: threadId)
-        let thread = try await access(threadId, caller).thread
+        let (thread, _) = try await access(threadId, caller)
+        let rawId = try Self.removableRawId(rawId, in: thread)
+        guard try await store.participant(rawId, in: threadId) != nil else { return false }
         let now = clock.now()
-        let removed = try await store.removeParticipant(
-            rawId,
-            from: threadId,
-            initiator: caller.rawId,
-            at: now,
-            guard: ChatGuard(participant: caller.rawId),
-            event: event(.chatParticipantRemoved, threadId, caller, now, ["participant": rawId], in: thread)
+        return try await withThreadErrors(threadId, caller) {
+            try await store.removeParticipant(
+                rawId,
+                from: threadId,
+                initiator: caller.rawId,
+                at: now,
+                guard: ChatGuard(participant: caller.rawId),
+                event: event(.chatParticipantRemoved, threadId, caller, now, ["participant": rawId], in: thread)
+            )
+        }
+    }
+
+    /// The canonical raw id a remove request names (participants are stored canonical), or a 400
+    /// for an identifier no participant of this thread could have.
+    static func removableRawId(_ rawId: String, in thread: ChatThread) throws(ParleyError) -> String {
+        let invalid = ParleyError(
+            .badRequest,
+            wireCode: "InvalidIdentifier",
+            "Identifier format is invalid (\(rawId)).",
+            target: "communicationIdentifier"
         )
-        guard removed else {
-            throw ParleyError(.notFound, "'\(rawId)' is not a participant of the thread.", target: "communicationIdentifier")
+        switch CommunicationIdentifierKind(rawId: rawId) {
+        case .communicationUser:
+            let resource: UUID
+            do { resource = try AcsUserId.resource(of: rawId) } catch { throw invalid }
+            if let threadResource = thread.resourceId, resource != threadResource {
+                throw ParleyError(
+                    .badRequest,
+                    wireCode: "InvalidIdentifier",
+                    "'\(rawId)' is an identity of another communication resource.",
+                    target: "communicationIdentifier"
+                )
+            }
+            let id = rawId.split(separator: "_").last.flatMap { UUID(uuidString: String($0)) }
+            return id.map { AcsUserId.make(resource: resource, id: $0) } ?? rawId
+        case .microsoftTeamsUser(let userId, let isAnonymous, let cloud):
+            guard isAnonymous || UUID(uuidString: userId) != nil else { throw invalid }
+            return CommunicationIdentifierKind.microsoftTeamsUser(userId: userId.lowercased(), isAnonymous: isAnonymous, cloud: cloud).rawId
+        case .phoneNumber, .microsoftTeamsApp:
+            return rawId
+        case .unknown:
+            throw invalid
         }
     }
 

@@ -7,7 +7,7 @@ public struct ParleyError: Error, Sendable, Equatable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
             case badRequest, validation, unauthenticated, forbidden, notFound, conflict, preconditionFailed
-            case payloadTooLarge, unsupportedMediaType, tooManyRequests, unavailable, `internal`
+            case payloadTooLarge, unsupportedMediaType, tooManyRequests, notImplemented, unavailable, `internal`
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -32,6 +32,8 @@ public struct ParleyError: Error, Sendable, Equatable, CustomStringConvertible {
         public static var unsupportedMediaType: Self { .init(.unsupportedMediaType) }
         /// A rate limit was hit; ``ParleyError/retryAfter`` says when to try again.
         public static var tooManyRequests: Self { .init(.tooManyRequests) }
+        /// An operation of the contract that Parley does not do (docs/api.md says which and why).
+        public static var notImplemented: Self { .init(.notImplemented) }
         /// A dependency is not available right now.
         public static var unavailable: Self { .init(.unavailable) }
         /// A bug or an environment failure; never a client's mistake.
@@ -52,6 +54,7 @@ public struct ParleyError: Error, Sendable, Equatable, CustomStringConvertible {
             case .payloadTooLarge: 413
             case .unsupportedMediaType: 415
             case .tooManyRequests: 429
+            case .notImplemented: 501
             case .unavailable: 503
             case .internal: 500
             }
@@ -99,6 +102,7 @@ public struct ParleyError: Error, Sendable, Equatable, CustomStringConvertible {
         case .payloadTooLarge: "PayloadTooLarge"
         case .unsupportedMediaType: "UnsupportedMediaType"
         case .tooManyRequests: "TooManyRequests"
+        case .notImplemented: "NotImplemented"
         case .unavailable: "ServiceUnavailable"
         default: "InternalError"
         }

@@ -21,6 +21,8 @@ public struct DomainEvent: Sendable, Equatable {
         public static let orgUserPasswordSet = Kind(rawValue: "OrgUserPasswordSet")
         public static let tenantAppRegistered = Kind(rawValue: "TenantAppRegistered")
         public static let voiceAppCreated = Kind(rawValue: "TeamsVoiceAppCreated")
+        public static let roleAssignmentCreated = Kind(rawValue: "RoleAssignmentCreated")
+        public static let roleAssignmentDeleted = Kind(rawValue: "RoleAssignmentDeleted")
         public static let chatThreadCreated = Kind(rawValue: "ChatThreadCreated")
         public static let chatThreadDeleted = Kind(rawValue: "ChatThreadDeleted")
         public static let chatThreadPropertiesUpdated = Kind(rawValue: "ChatThreadPropertiesUpdated")
@@ -41,6 +43,14 @@ public struct DomainEvent: Sendable, Equatable {
         public static let eventSubscriptionValidated = Kind(rawValue: "EventSubscriptionValidated")
         public static let eventSubscriptionFailed = Kind(rawValue: "EventSubscriptionFailed")
         public static let eventSubscriptionDeleted = Kind(rawValue: "EventSubscriptionDeleted")
+        public static let tenantAppRedirectURIsSet = Kind(rawValue: "TenantAppRedirectUrisSet")
+        public static let authorizationCodeIssued = Kind(rawValue: "OrgAuthorizationCodeIssued")
+        public static let signInSessionStarted = Kind(rawValue: "OrgSignInSessionStarted")
+        public static let signInSessionRefreshed = Kind(rawValue: "OrgSignInSessionRefreshed")
+        public static let signInSessionEnded = Kind(rawValue: "OrgSignInSessionEnded")
+        public static let resourceWebAppUpdated = Kind(rawValue: "ResourceWebAppUpdated")
+        public static let webVisitorJoined = Kind(rawValue: "WebVisitorJoined")
+        public static let webVisitorLeft = Kind(rawValue: "WebVisitorLeft")
         /// Ephemeral: published, never stored.
         public static let chatTypingIndicatorReceived = Kind(rawValue: "ChatTypingIndicatorReceived")
     }

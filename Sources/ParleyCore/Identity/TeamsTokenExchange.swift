@@ -17,15 +17,26 @@ public struct TeamsTokenExchange: Sendable {
     }
 
     /// Checks the token was issued to `appId` for `userId` (the spec's `appid` and `oid` checks).
+    ///
+    /// The token is a person's, for `https://auth.msft.communication.azure.com` with
+    /// `Teams.ManageCalls` or `Teams.ManageChats`, as the service requires; Parley also takes its
+    /// own Microsoft Graph tokens of people, which the service does not (docs/api.md).
     public func exchange(in resource: CommunicationResource, orgToken: String, appId: String, userId: String) async throws -> IssuedAccessToken {
         let principal: OrgPrincipal
         do {
-            principal = try await orgSignIn.authenticate(accessToken: orgToken)
+            principal = try await orgSignIn.authenticate(accessToken: orgToken, for: [.teams, .graph])
         } catch let error as ParleyError where error.code == .unauthenticated {
             throw ParleyError(.unauthenticated, wireCode: "InvalidAccessToken", "Provided access token is not valid.")
         }
         guard let person = principal.user else {
             throw ParleyError(.unauthenticated, wireCode: "InvalidAccessToken", "Provided access token is not valid: it is not a user's token.")
+        }
+        guard principal.audience != .teams || !principal.permissions.isDisjoint(with: OrgTokenAudience.teamsPermissions) else {
+            throw ParleyError(
+                .unauthenticated,
+                wireCode: "InvalidAccessToken",
+                "Provided access token is not valid: it has neither Teams.ManageCalls nor Teams.ManageChats."
+            )
         }
         guard principal.clientAppId.lowercased() == appId.lowercased() else {
             throw ParleyError(.validation, "AAD application is not the expected one.", target: "appId")

@@ -4,9 +4,6 @@ import JWTKit
 /// Signs and verifies organization tokens (ES256) with the server's org signing key, and
 /// publishes the key as a JSON Web Key so that standard libraries verify them too.
 public struct OrgTokenAuthority: Sendable {
-    /// The audience of access tokens: Microsoft Graph, whose shape Parley's organization API takes.
-    public static let graphAudience = "https://graph.microsoft.com"
-
     private let keys: JWTKeyCollection
     /// The key id in token headers and in the JWKS.
     public let keyId: String
@@ -27,6 +24,11 @@ public struct OrgTokenAuthority: Sendable {
 
     func sign(_ claims: some JWTPayload) async throws -> String {
         try await keys.sign(claims, kid: JWKIdentifier(string: keyId))
+    }
+
+    /// The claims of an id token this authority signed, expired or not (for `id_token_hint`).
+    func verifiedIdClaims(of token: String) async -> OrgIdTokenClaims? {
+        try? await keys.verify(token, as: OrgIdTokenClaims.self)
     }
 
     func verifiedAccessClaims(of token: String) async throws(ParleyError) -> OrgAccessTokenClaims {

@@ -60,14 +60,18 @@ public struct RelayCredentialIssuer: Sendable {
     ///     becomes the user part of the username, so the TURN server's logs name the user. Nil:
     ///     a random UUID.
     ///   - routeType: the one route type wanted; nil gives one ICE server per route type.
-    ///   - ttl: how long the credentials work: 0 … ``maximumTTL``, whole seconds (a fraction is
-    ///     dropped). Nil, or more than the maximum, gives ``defaultTTL`` (as ACS does).
+    ///   - ttl: how long the credentials work at least: 0 … ``maximumTTL``. Nil, or more than the
+    ///     maximum, gives ``defaultTTL`` (as ACS does). The expiry is now + ttl rounded up to a
+    ///     whole second, the same in `expiresOn` and in the username.
     /// - Throws: ``ParleyError`` 400 for a negative `ttl` or an unusable `rawId`; nothing is issued.
     public func issue(forUser rawId: String? = nil, routeType: RelayRouteType? = nil, ttl: Duration? = nil) throws(ParleyError) -> RelayConfiguration
     {
-        let lifetime = try Self.seconds(of: ttl, default: defaultTTL)
+        let lifetime = try Self.lifetime(of: ttl, default: defaultTTL).components
         let user = try rawId.map(Self.validated) ?? ids.uuid().uuidString.lowercased()
-        let expiry = Int64(clock.now().timeIntervalSince1970.rounded(.down)) + lifetime
+        // Whole seconds (the username's timestamp), rounded up: never before now + ttl, which a
+        // client may have computed before it asked.
+        let end = clock.now().timeIntervalSince1970 + Double(lifetime.seconds) + Double(lifetime.attoseconds) / 1e18
+        let expiry = Int64(end.rounded(.up))
         let username = "\(expiry):\(user)"
         let credential = Data(HMAC<Insecure.SHA1>.authenticationCode(for: Data(username.utf8), using: key)).base64EncodedString()
         let routeTypes = routeType.map { [$0] } ?? RelayRouteType.allCases
@@ -77,10 +81,10 @@ public struct RelayCredentialIssuer: Sendable {
         )
     }
 
-    /// Whole seconds of `ttl`: a 400 below zero, `fallback` when absent or above the maximum.
-    private static func seconds(of ttl: Duration?, default fallback: Duration) throws(ParleyError) -> Int64 {
+    /// The lifetime `ttl` asks for: a 400 below zero, `fallback` when absent or above the maximum.
+    private static func lifetime(of ttl: Duration?, default fallback: Duration) throws(ParleyError) -> Duration {
         let maximum = maximumTTL.components.seconds
-        guard let ttl else { return fallback.components.seconds }
+        guard let ttl else { return fallback }
         guard ttl >= .zero else {
             throw ParleyError(
                 .validation,
@@ -88,7 +92,7 @@ public struct RelayCredentialIssuer: Sendable {
                 target: "ttl"
             )
         }
-        return ttl > maximumTTL ? fallback.components.seconds : ttl.components.seconds
+        return ttl > maximumTTL ? fallback : ttl
     }
 
     /// `rawId` if it can be the user part of a username: not empty, at most

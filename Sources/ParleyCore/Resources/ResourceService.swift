@@ -51,9 +51,13 @@ public struct ResourceService: Sendable {
 
     /// The resource called `name` (or with that immutable id), or a 404.
     public func resource(named name: String) async throws -> CommunicationResource {
-        if let resource = try await store.resource(named: name) { return resource }
-        if let id = UUID(uuidString: name), let resource = try await store.resource(immutableId: id) { return resource }
-        throw ParleyError(.notFound, "Resource '\(name)' was not found.", target: "name")
+        guard let resource = try await find(named: name) else { throw ParleyError(.notFound, "Resource '\(name)' was not found.", target: "name") }
+        return resource
+    }
+
+    /// The resource called `name` (or with that immutable id), or nil.
+    public func find(named name: String) async throws -> CommunicationResource? {
+        try await store.resource(nameOrImmutableId: name)
     }
 
     /// Replaces one access key with a fresh one; requests signed with the old key fail from now on.

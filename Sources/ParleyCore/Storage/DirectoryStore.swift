@@ -25,6 +25,9 @@ public protocol DirectoryStore: Sendable {
     func setPasswordHash(_ hash: String, of userId: UUID, event: DomainEvent) async throws -> Bool
     func passwordHash(of userId: UUID) async throws -> String?
     func orgUser(userPrincipalName: String) async throws -> OrgUser?
+    /// People of the given tenants whose display name (or a word of it), user principal name or
+    /// mail starts with `text` (case-insensitive), by display name, at most `limit`.
+    func searchOrgUsers(_ text: String, in tenantIds: [UUID], limit: Int) async throws -> [OrgUser]
 
     /// Registers an app with the hash of its client secret.
     func insertApp(_ app: TenantApp, secretHash: String, event: DomainEvent) async throws
@@ -34,4 +37,12 @@ public protocol DirectoryStore: Sendable {
     func insertVoiceApp(_ app: TeamsVoiceApp, event: DomainEvent) async throws
     func voiceApps(in tenantId: UUID) async throws -> [TeamsVoiceApp]
     func voiceApp(appId: UUID) async throws -> TeamsVoiceApp?
+}
+
+extension DirectoryStore {
+    /// The tenant named by id or domain (any case), as an authority path segment names it.
+    public func tenant(named name: String) async throws -> Tenant? {
+        if let id = UUID(uuidString: name), let tenant = try await tenant(id: id) { return tenant }
+        return try await tenants().first { $0.domain == name.lowercased() }
+    }
 }

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Implemented by `ParleySQLite` (the embedded default, also used in-memory) and later by
 /// `ParleyPostgres`; one conformance suite runs against every implementation.
-public protocol ParleyStore: ChatStore, DirectoryStore, CallStore, EventSubscriptionStore {
+public protocol ParleyStore: ChatStore, DirectoryStore, CallStore, RoleAssignmentStore, SignInStore, WebAppStore, EventSubscriptionStore {
     // MARK: Server secrets
 
     /// The secret stored under `name`, inserting `makeValue()` first if there is none. Atomic:
@@ -54,5 +54,14 @@ public struct EventLogBounds: Sendable, Equatable {
     public init(first: Int64, last: Int64) {
         self.first = first
         self.last = last
+    }
+}
+
+extension ParleyStore {
+    /// The resource called `name`, or whose immutable id `name` is.
+    public func resource(nameOrImmutableId name: String) async throws -> CommunicationResource? {
+        if let resource = try await resource(named: name) { return resource }
+        guard let id = UUID(uuidString: name) else { return nil }
+        return try await resource(immutableId: id)
     }
 }

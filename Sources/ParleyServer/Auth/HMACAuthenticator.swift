@@ -1,8 +1,8 @@
 import Foundation
 import ParleyCore
 
-/// Verifies HMAC-signed requests and says which resource signed them: requests name no resource,
-/// the key that verifies the signature does.
+/// Verifies HMAC-signed requests and says which of the candidate resources signed them: at the
+/// shared endpoint requests name no resource, the key that verifies the signature does.
 struct HMACAuthenticator: Sendable {
     /// The parts of a request the signature covers, as received.
     struct SignedRequest {
@@ -11,6 +11,9 @@ struct HMACAuthenticator: Sendable {
         var target: String
         /// The `Host` header (HTTP/1) or `:authority`.
         var authority: String
+        /// The path of the endpoint the request came to, when it is not the root
+        /// (`/resources/<name>`): the SDKs sign it as part of the host.
+        var endpointPath: String? = nil
         var header: @Sendable (String) -> String?
         var body: Data
     }
@@ -22,7 +25,10 @@ struct HMACAuthenticator: Sendable {
 
     func authenticate(_ request: SignedRequest, against resources: [CommunicationResource]) throws(ParleyError) -> CommunicationResource {
         guard let authorization = request.header("authorization") else {
-            throw Self.denied("The request has no Authorization header; sign it with the resource's access key (HMAC-SHA256).")
+            throw Self.denied(
+                "The request has no Authorization header; sign it with the resource's access key (HMAC-SHA256) "
+                    + "or send a Microsoft Entra ID token (Bearer)."
+            )
         }
         let (signedHeaders, signature) = try Self.parse(authorization)
         let dateValue = request.header("x-ms-date") ?? request.header("date")
@@ -37,7 +43,7 @@ struct HMACAuthenticator: Sendable {
             throw Self.denied("The x-ms-content-sha256 header does not match the request body.")
         }
 
-        for host in hostVariants(request.authority) {
+        for host in hostVariants(request.authority, endpointPath: request.endpointPath) {
             let values = signedHeaders.map { name -> String in
                 name == "host" ? host : (request.header(name) ?? "")
             }
@@ -58,7 +64,7 @@ struct HMACAuthenticator: Sendable {
     private static func parse(_ authorization: String) throws(ParleyError) -> (headers: [String], signature: String) {
         let scheme = "HMAC-SHA256 "
         guard authorization.hasPrefix(scheme) else {
-            throw denied("The Authorization header is not an HMAC-SHA256 signature.")
+            throw denied("The Authorization header is neither an HMAC-SHA256 signature nor a Bearer token.")
         }
         var headers: [String]?
         var signature: String?
@@ -78,18 +84,20 @@ struct HMACAuthenticator: Sendable {
         return (headers, signature)
     }
 
-    /// Hosts the client may have signed: the Host header, with a trailing slash (the SDK quirk
-    /// of an explicit endpoint ending in `/`), with the default port added or removed, and any
-    /// configured public host.
-    func hostVariants(_ authority: String) -> [String] {
-        var hosts = [authority, authority + "/"]
+    /// Hosts the client may have signed: the Host header, with the default port added or
+    /// removed, and any configured public host; each as is and with a trailing slash (the SDK
+    /// quirk of an explicit endpoint ending in `/`). The SDKs sign the endpoint without its
+    /// scheme as the host, so at a resource's own endpoint also each followed by its path.
+    func hostVariants(_ authority: String, endpointPath: String? = nil) -> [String] {
+        var hosts = [authority]
         if authority.hasSuffix(":443") {
             hosts.append(String(authority.dropLast(4)))
         } else if !authority.contains(":") || authority.hasSuffix("]") {
             hosts.append(authority + ":443")
         }
-        hosts += publicHosts.flatMap { [$0, $0 + "/"] }
-        return hosts
+        hosts += publicHosts
+        let suffixes = ["", "/"] + (endpointPath.map { [$0, $0 + "/"] } ?? [])
+        return hosts.flatMap { host in suffixes.map { host + $0 } }
     }
 
     /// The raw target first; the percent-decoded one as a fallback (reference §1.2).

@@ -2,7 +2,7 @@ import Hummingbird
 import ParleyAPI
 import ParleyCore
 
-/// The recording operations of Call Automation, HMAC-authenticated: the resource starts and
+/// The recording operations of Call Automation, HMAC- or Entra-authenticated: the resource starts and
 /// stops recording its calls, and every participant is told (P1). Refused for 1:1 interop
 /// calls under the `faithful` profile (K3).
 struct CallRecordingController {
@@ -15,7 +15,25 @@ struct CallRecordingController {
         group.post("calling/recordings", use: start)
         group.get("calling/recordings/{recordingId}", use: state)
         group.delete("calling/recordings/{recordingId}", use: stop)
+        group.post("calling/recordings/{recordingId}", use: action)
     }
+
+    /// `POST /calling/recordings/{recordingId}:pause` and `:resume`: not done by Parley, which
+    /// keeps a recording's state as running or stopped (docs/api.md); a clear 501, not a 404 that
+    /// reads like an unknown recording.
+    @Sendable func action(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        let target = try WireIO.pathParameter("recordingId", in: context)  // `<id>:<operation>`
+        _ = try context.requireResourceCaller().authorize(.manageCallRecording)
+        guard target.hasSuffix(":pause") || target.hasSuffix(":resume") else {
+            throw ParleyError(.notFound, "No such recording operation '\(target)'.")
+        }
+        throw Self.noPausing
+    }
+
+    static let noPausing = ParleyError(
+        .notImplemented,
+        "Parley does not pause or resume recordings: stop the recording and start a new one (docs/api.md)."
+    )
 
     /// `POST /calling/recordings` `{callLocator: {kind: "serverCallLocator", serverCallId}}` →
     /// 200 `{recordingId, recordingState: "active", recordingKind}`.
@@ -24,6 +42,7 @@ struct CallRecordingController {
         guard let body = try await WireIO.decode(StartCallRecordingRequest.self, from: &request, limit: maxBodyBytes) else {
             throw ParleyError(.badRequest, "The body must be a startRecording request with a callLocator.")
         }
+        guard body.pauseOnStart != true else { throw Self.noPausing }
         guard body.callConnectionId == nil else {
             throw ParleyError(
                 .badRequest,
@@ -40,19 +59,22 @@ struct CallRecordingController {
                 target: "callLocator"
             )
         }
-        let recordingId = try calls.startResourceRecording(of: serverCallId, resource: try context.requireResource().immutableId)
+        let recordingId = try calls.startResourceRecording(
+            of: serverCallId,
+            resource: try context.requireResourceCaller().authorize(.manageCallRecording).immutableId
+        )
         return try WireIO.json(CallRecordingStateResponse(recordingId: recordingId, recordingState: "active"))
     }
 
     @Sendable func state(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let recordingId = try WireIO.pathParameter("recordingId", in: context)
-        try calls.checkResourceRecording(recordingId, resource: try context.requireResource().immutableId)
+        try calls.checkResourceRecording(recordingId, resource: try context.requireResourceCaller().authorize(.manageCallRecording).immutableId)
         return try WireIO.json(CallRecordingStateResponse(recordingId: recordingId, recordingState: "active"))
     }
 
     @Sendable func stop(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let recordingId = try WireIO.pathParameter("recordingId", in: context)
-        try calls.stopResourceRecording(recordingId, resource: try context.requireResource().immutableId)
+        try calls.stopResourceRecording(recordingId, resource: try context.requireResourceCaller().authorize(.manageCallRecording).immutableId)
         return Response(status: .noContent)
     }
 }

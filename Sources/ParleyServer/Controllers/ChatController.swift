@@ -55,7 +55,7 @@ struct ChatController {
     @Sendable func listThreads(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         let startTime = try ChatWire.time(query.get("startTime"), field: "startTime")
-        let pageSize = try ChatWire.int(query.get("maxPageSize"), field: "maxPageSize")
+        let pageSize = try ChatWire.int32(query.get("maxPageSize"), field: "maxPageSize")
         let page = try await chat.threads(
             for: try context.requireUser().chatCaller,
             startTime: startTime,
@@ -74,8 +74,8 @@ struct ChatController {
 
     @Sendable func updateThread(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        let body = try await WireIO.decode(UpdateChatThreadRequest.self, from: &request, limit: maxBodyBytes)
-        try await chat.updateTopic(try threadId(context), topic: body?.topic, by: try context.requireUser().chatCaller)
+        let body = try await WireIO.required(WireIO.decode(UpdateChatThreadRequest.self, from: &request, limit: maxBodyBytes))
+        try await chat.updateTopic(try threadId(context), topic: body.topic, by: try context.requireUser().chatCaller)
         return WireIO.empty(.noContent)
     }
 
@@ -112,7 +112,7 @@ struct ChatController {
         let query = request.uri.queryParameters
         let threadId = try threadId(context)
         let startTime = try ChatWire.time(query.get("startTime"), field: "startTime")
-        let pageSize = try ChatWire.int(query.get("maxPageSize"), field: "maxPageSize")
+        let pageSize = try ChatWire.int32(query.get("maxPageSize"), field: "maxPageSize")
         let page = try await chat.messages(
             in: threadId,
             for: try context.requireUser().chatCaller,
@@ -151,13 +151,13 @@ struct ChatController {
 
     @Sendable func updateMessage(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
-        let body = try await WireIO.decode(UpdateChatMessageRequest.self, from: &request, limit: maxBodyBytes)
+        let body = try await WireIO.required(WireIO.decode(UpdateChatMessageRequest.self, from: &request, limit: maxBodyBytes))
         try await chat.editMessage(
             try WireIO.pathParameter("messageId", in: context),
             in: try threadId(context),
             by: try context.requireUser().chatCaller,
-            content: body?.content,
-            metadata: body?.metadata
+            content: body.content,
+            metadata: body.metadata
         )
         return WireIO.empty(.noContent)
     }
@@ -192,6 +192,7 @@ struct ChatController {
             )
         case ":remove":
             let body = try await WireIO.required(WireIO.decode(CommunicationIdentifierModel.self, from: &request, limit: maxBodyBytes))
+            // Idempotent: removing someone who is not in the thread is done already (204).
             try await chat.removeParticipant(try ChatWire.rawId(body), from: threadId, by: caller)
             return WireIO.empty(.noContent)
         case let other:
@@ -243,8 +244,8 @@ struct ChatController {
     ) async throws -> Response {
         let query = request.uri.queryParameters
         let threadId = try threadId(context)
-        let pageSize = try ChatWire.int(query.get("maxPageSize"), field: "maxPageSize")
-        let page = try await load(threadId, try context.requireUser().chatCaller, try ChatWire.int(query.get("skip"), field: "skip"), pageSize)
+        let pageSize = try ChatWire.int32(query.get("maxPageSize"), field: "maxPageSize")
+        let page = try await load(threadId, try context.requireUser().chatCaller, try ChatWire.int32(query.get("skip"), field: "skip"), pageSize)
         let next = page.next.map { skip in
             nextLink(
                 "chat/threads/\(ChatWire.escape(threadId))/\(segment)",

@@ -134,6 +134,16 @@ enum ChatWire {
         return value
     }
 
+    /// An `int32` query parameter of the contract (`maxPageSize`, `skip`): a 400 naming it when
+    /// it is not an integer or does not fit in 32 bits.
+    static func int32(_ text: String?, field: String) throws -> Int? {
+        guard let value = try int(text, field: field) else { return nil }
+        guard Int32(exactly: value) != nil else {
+            throw ParleyError(.badRequest, "\(field) \(value) is out of range: it is a 32-bit integer.", target: field)
+        }
+        return value
+    }
+
     /// The query of a next-page link: where the page starts, plus the page size and start time
     /// the client asked for (the SDK does not carry them over by itself).
     static func pagingParameters(_ position: (String, String), _ pageSize: Int?, _ startTime: Date?) -> [(String, String)] {

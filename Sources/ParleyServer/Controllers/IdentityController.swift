@@ -2,7 +2,8 @@ import Hummingbird
 import ParleyAPI
 import ParleyCore
 
-/// The ACS Identity API (`/identities`), HMAC-authenticated, api-version 2021-03-07 … 2023-10-01.
+/// The ACS Identity API (`/identities`), HMAC- or Entra-authenticated (``ResourceAuthenticationMiddleware``),
+/// api-version 2021-03-07 … 2023-10-01.
 struct IdentityController {
     static let apiVersions = ["2021-03-07", "2022-06-01", "2022-10-01", "2023-10-01"]
 
@@ -26,7 +27,12 @@ struct IdentityController {
         guard let body = try await WireIO.decode(TeamsUserExchangeTokenRequest.self, from: &request, limit: maxBodyBytes) else {
             throw ParleyError(.validation, "The body needs token, appId and userId.", target: "token")
         }
-        let token = try await exchange.exchange(in: try context.requireResource(), orgToken: body.token, appId: body.appId, userId: body.userId)
+        let token = try await exchange.exchange(
+            in: try context.requireResourceCaller().authorize(.manageIdentities),
+            orgToken: body.token,
+            appId: body.appId,
+            userId: body.userId
+        )
         return try WireIO.json(Self.wire(token))
     }
 
@@ -35,7 +41,7 @@ struct IdentityController {
         var request = request
         let body = try await WireIO.decode(CommunicationIdentityCreateRequest.self, from: &request, limit: maxBodyBytes)
         let (user, token) = try await identities.createUser(
-            in: try context.requireResource(),
+            in: try context.requireResourceCaller().authorize(.manageIdentities),
             tokenScopes: body?.createTokenWithScopes,
             expiresInMinutes: body?.expiresInMinutes
         )
@@ -46,7 +52,7 @@ struct IdentityController {
     /// `POST /identities/{id}/:issueAccessToken` → 200, `…/:revokeAccessTokens` → 204.
     @Sendable func action(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         let id = try WireIO.pathParameter("id", in: context)
-        let resource = try context.requireResource()
+        let resource = try context.requireResourceCaller().authorize(.manageIdentities)
         switch try WireIO.pathParameter("action", in: context) {
         case ":issueAccessToken":
             var request = request
@@ -63,7 +69,10 @@ struct IdentityController {
 
     /// `DELETE /identities/{id}` → 204
     @Sendable func delete(_ request: Request, context: ParleyRequestContext) async throws -> Response {
-        try await identities.deleteUser(try WireIO.pathParameter("id", in: context), in: try context.requireResource())
+        try await identities.deleteUser(
+            try WireIO.pathParameter("id", in: context),
+            in: try context.requireResourceCaller().authorize(.manageIdentities)
+        )
         return WireIO.empty(.noContent)
     }
 

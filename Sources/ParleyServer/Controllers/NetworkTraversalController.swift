@@ -3,7 +3,7 @@ import ParleyAPI
 import ParleyCore
 
 /// The ACS Network Traversal API (`/networkTraversal/:issueRelayConfiguration`),
-/// HMAC-authenticated: STUN/TURN servers with short-lived TURN credentials (docs/relay.md).
+/// HMAC- or Entra-authenticated: STUN/TURN servers with short-lived TURN credentials (docs/relay.md).
 struct NetworkTraversalController {
     static let apiVersions = ["2022-02-01", "2022-03-01-preview"]
 
@@ -26,7 +26,7 @@ struct NetworkTraversalController {
         var request = request
         let body = try await WireIO.decode(CommunicationRelayConfigurationRequest.self, from: &request, limit: maxBodyBytes)
         let configuration = try await relay.issueRelayConfiguration(
-            in: try context.requireResource(),
+            in: try context.requireResourceCaller().authorize(.issueRelayConfiguration),
             forUser: body?.id,
             routeType: body?.routeType,
             ttlSeconds: body?.ttl

@@ -112,7 +112,10 @@ struct GraphChatsController {
         guard let rawId = Self.rawId(fromMembershipId: try WireIO.pathParameter("membershipId", in: context)) else {
             throw ParleyError(.notFound, wireCode: "NotFound", "No such membership.")
         }
-        try await chat.removeParticipant(rawId, from: try chatId(context), by: caller)
+        // Graph addresses a membership; one that does not exist is not there to delete.
+        guard try await chat.removeParticipant(rawId, from: try chatId(context), by: caller) else {
+            throw ParleyError(.notFound, wireCode: "NotFound", "No such membership.")
+        }
         return WireIO.empty(.noContent)
     }
 

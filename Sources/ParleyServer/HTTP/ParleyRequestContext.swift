@@ -4,8 +4,8 @@ import ParleyCore
 /// The per-request state: who is calling, established by the authentication middleware.
 public struct ParleyRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The resource whose access key signed the request (HMAC-authenticated routes).
-    var resource: CommunicationResource?
+    /// Who acts on which resource (resource API routes: HMAC or Microsoft Entra ID).
+    var resourceCaller: ResourceCaller?
     /// The app user whose token came with the request (bearer-authenticated routes).
     var user: AuthenticatedUser?
     /// The organization user or app whose token came with the request (Graph routes).
@@ -15,10 +15,10 @@ public struct ParleyRequestContext: RequestContext {
         self.coreContext = .init(source: source)
     }
 
-    /// The HMAC-authenticated resource; a route that needs it but lacks it is a server bug.
-    func requireResource() throws -> CommunicationResource {
-        guard let resource else { throw ParleyError(.internal, "Route is missing HMAC authentication.") }
-        return resource
+    /// The resource API caller; a route that needs it but lacks it is a server bug.
+    func requireResourceCaller() throws -> ResourceCaller {
+        guard let resourceCaller else { throw ParleyError(.internal, "Route is missing resource authentication.") }
+        return resourceCaller
     }
 
     func requireOrgPrincipal() throws -> OrgPrincipal {

@@ -46,7 +46,7 @@ enum WireIO {
         do {
             return try ParleyJSON.decoder().decode(T.self, from: data)
         } catch let error as DecodingError {
-            throw ParleyError(.badRequest, "The request body is not valid: \(describe(error))")
+            throw ParleyError(.badRequest, "The request body is not valid: \(describe(error))", target: field(of: error))
         }
     }
 
@@ -72,6 +72,17 @@ enum WireIO {
     /// A path parameter, percent-decoded (sync SDK clients encode `:` and `@`, async ones do not).
     static func pathParameter(_ name: String, in context: ParleyRequestContext) throws -> String {
         PercentEncoding.decode(try context.parameters.require(name))
+    }
+
+    /// The field a decoding error is about (`participants.0.displayName`), if it names one.
+    private static func field(of error: DecodingError) -> String? {
+        let path: [any CodingKey]
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): path = context.codingPath
+        case .keyNotFound(let key, let context): path = context.codingPath + [key]
+        @unknown default: path = []
+        }
+        return path.isEmpty ? nil : path.map(\.stringValue).joined(separator: ".")
     }
 
     private static func describe(_ error: DecodingError) -> String {
