@@ -24,6 +24,13 @@ final class WebhookHTTPTransport: WebhookTransport {
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// An environment that is built but never run (a start-up that fails later, tests) still lets
+    /// its client go: the client stays alive until its shutdown completes. After ``shutdown()``
+    /// this does nothing.
+    deinit {
+        client.shutdown { _ in }
+    }
+
     func shutdown() async throws {
         try await client.shutdown()
     }
