@@ -64,6 +64,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Parley's web app (docs/webapp.md): plain ES modules, HTML and CSS, shipped as resources
+        // and served by ParleyServer at `/`. No build step.
+        .target(name: "ParleyWebApp", resources: [.copy("Assets")], swiftSettings: swiftSettings),
         // The HTTP server: ACS and admin APIs, authentication, TLS, metrics.
         .target(
             name: "ParleyServer",
@@ -71,6 +74,8 @@ let package = Package(
                 .byName(name: "ParleyAPI"),
                 .byName(name: "ParleyCore"),
                 .byName(name: "ParleySQLite"),
+                .byName(name: "ParleyWebApp"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -82,6 +87,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -135,6 +141,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "WSClient", package: "swift-websocket"),
             ],

@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import ssl
+import socket
 import subprocess
 import re
 import time
@@ -23,6 +24,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from email.utils import formatdate
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import quote, urlsplit
@@ -463,8 +465,11 @@ class Org:
             f"/admin/tenants/{self.id}/users/{user['id']}/password", headers=self.admin, json={"password": password}
         )
 
-    def add_app(self, display_name: str = "Contoso Chat") -> dict[str, Any]:
-        resp = self.http.post(f"/admin/tenants/{self.id}/apps", headers=self.admin, json={"displayName": display_name})
+    def add_app(self, display_name: str = "Contoso Chat", redirect_uris: list[str] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"displayName": display_name}
+        if redirect_uris is not None:
+            body["redirectUris"] = redirect_uris
+        resp = self.http.post(f"/admin/tenants/{self.id}/apps", headers=self.admin, json=body)
         assert resp.status_code == 201, describe(resp)
         doc = resp.json()
         for field in ("appId", "displayName", "clientSecret", "tenantId"):
@@ -626,6 +631,54 @@ def graph_error(resp, status: int, code: str | None = None) -> Mapping[str, Any]
     if code is not None:
         assert err["code"] == code, f"expected Graph error code {code!r}: {describe(resp)}"
     return err
+
+
+class FormPage(HTMLParser):
+    """The forms of an HTML page, as a browser sees them: `forms` is a list of
+    `{"action", "method", "fields": {name: value}}` (hidden and visible inputs with their values).
+    """
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+        self.text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": a.get("action", ""), "method": (a.get("method") or "get").lower(), "fields": {}})
+        elif tag == "input" and self.forms and a.get("name"):
+            self.forms[-1]["fields"][a["name"]] = a.get("value") or ""
+
+    def handle_data(self, data):
+        if data.strip():
+            self.text.append(data.strip())
+
+
+def sign_in_through_page(session, auth_uri: str, username: str, password: str, follow: bool = False):
+    """What a person's browser does with an authorization URL: load the sign-in page (which sets
+    its cookie), fill in the form, post it. Returns the POST's response (a 302 to the redirect
+    URI, or the page again with an error), without following the redirect."""
+    import requests
+
+    page = session.get(auth_uri, timeout=HTTP_TIMEOUT, allow_redirects=False)
+    assert page.status_code == 200, describe(page)
+    assert page.headers.get("content-type", "").startswith("text/html"), describe(page)
+    forms = FormPage(page.text).forms
+    assert len(forms) == 1 and forms[0]["method"] == "post", forms
+    fields = {**forms[0]["fields"], "username": username, "password": password}
+    action = requests.compat.urljoin(page.url, forms[0]["action"])
+    return session.post(action, data=fields, timeout=HTTP_TIMEOUT, allow_redirects=follow)
+
+
+def redirect_parameters(response) -> dict[str, str]:
+    """The parameters of a 302's Location (query, or fragment for response_mode=fragment)."""
+    from urllib.parse import parse_qsl
+
+    assert response.status_code == 302, describe(response)
+    location = urlsplit(response.headers["Location"])
+    return dict(parse_qsl(location.query or location.fragment))
 
 
 class DefaultPortSession:
@@ -831,19 +884,20 @@ class OwnServer:
     with `extra_env` added to its environment; the process runs in a session of its own, and is
     signalled as a group, so a wrapper's child goes with it. `share_ca_of` (a data directory) copies that installation's CA into the new data
     directory before the first start, so the server's certificate is trusted by whoever trusts
-    that CA already (this process, through REQUESTS_CA_BUNDLE / SSL_CERT_FILE).
+    that CA already (this process, through REQUESTS_CA_BUNDLE / SSL_CERT_FILE). `extra_args` are
+    more `serve` flags (e.g. `--allow-http-webhooks`).
     """
 
     def __init__(self, data_dir: Path, work: Path, name: str, prefix: Iterable[str] = (),
                  extra_env: Mapping[str, str] | None = None, share_ca_of: str | None = None,
-                 args: Iterable[str] = ()):
-        self.args = list(args)
+                 extra_args: Iterable[str] = ()):
         self.ready_path = work / f"ready-{name}.json"
         self.log_path = work / f"server-{name}.log"
         self.data_dir = data_dir
         self.prefix = list(prefix)
         self.extra_env = dict(extra_env or {})
         self.share_ca_of = share_ca_of
+        self.extra_args = list(extra_args)
         self.proc: subprocess.Popen | None = None
         self.ready: dict | None = None
 
@@ -863,7 +917,7 @@ class OwnServer:
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 [*self.prefix, binary, "serve", "--port", "0", "--data-dir", str(self.data_dir),
-                 "--ready-file", str(self.ready_path), *self.args],
+                 "--ready-file", str(self.ready_path), *self.extra_args],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
             )
         deadline = time.monotonic() + OWN_SERVER_READY_TIMEOUT
@@ -1025,3 +1079,136 @@ class DevServer:
         self.clear_faults()
         self.resume()
         self.restore("pristine")
+
+
+# --------------------------------------------------------------------------------------------
+# Processes the tests start themselves (coturn, a second server)
+# --------------------------------------------------------------------------------------------
+
+def free_loopback_port() -> int:
+    """A port free on 127.0.0.1 for both UDP and TCP (coturn listens on both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no port free for both UDP and TCP on 127.0.0.1")
+
+
+def wait_until(proc: subprocess.Popen, check: Callable[[], Any], seconds: float, what: str, log: Path):
+    """Poll `check` until it is truthy, at most `seconds`; fail early if `proc` exits."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {seconds} s:\n{tail(log)}")
+        try:
+            proc.wait(timeout=0.05)  # the pause between polls; returns early only if it exited
+        except subprocess.TimeoutExpired:
+            continue
+        pytest.fail(f"{what}: the process exited with {proc.returncode}:\n{tail(log)}")
+
+
+def tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return "(no log)"
+
+
+def stop_process(proc: subprocess.Popen | None, grace: float = 10) -> None:
+    """SIGTERM, then SIGKILL after `grace` seconds."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+class TcpProxy:
+    """A TCP forwarder on a free loopback port to `target_port`, whose network can be cut: `cut()`
+    drops every connection through it and refuses new ones until `restore()`. TLS passes through
+    untouched (the server's certificate names 127.0.0.1 whatever the port), so a browser pointed
+    at the proxy's origin talks to the server as over any network, and loses it as on a real drop.
+    """
+
+    def __init__(self, target_port: int):
+        import threading
+
+        self.target = ("127.0.0.1", target_port)
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.open: set[socket.socket] = set()
+        self.down = False
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.down:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.open.update((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                self._drop(s)
+
+    def _drop(self, s: socket.socket) -> None:
+        with self.lock:
+            self.open.discard(s)
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        s.close()
+
+    def cut(self) -> None:
+        self.down = True
+        with self.lock:
+            victims = list(self.open)
+        for s in victims:
+            self._drop(s)
+
+    def restore(self) -> None:
+        self.down = False
+
+    def close(self) -> None:
+        self.closed = True
+        self.cut()
+        self.listener.close()

@@ -31,13 +31,8 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
-import socket
 import ssl
-import subprocess
 import time
-from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -369,137 +364,7 @@ def test_app_users_call_with_real_peer_connections(webrtc_browser, base_url, new
 
 # ---- 2. the same, through coturn only ---------------------------------------------------------
 
-PARLEY_BIN = os.environ.get("PARLEY_BIN")
-READY_TIMEOUT = 60
 
-
-def _free_loopback_port() -> int:
-    """A port free on 127.0.0.1 for both UDP and TCP (coturn listens on both)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind(("127.0.0.1", 0))
-            port = udp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no port free for both UDP and TCP on 127.0.0.1")
-
-
-def _wait_until(proc: subprocess.Popen, check: Callable[[], Any], seconds: float, what: str, log: Path):
-    """Poll `check` until it is truthy, at most `seconds`; fail early if `proc` exits."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} within {seconds} s:\n{_tail(log)}")
-        try:
-            proc.wait(timeout=0.05)  # the pause between polls; returns early only if it exited
-        except subprocess.TimeoutExpired:
-            continue
-        pytest.fail(f"{what}: the process exited with {proc.returncode}:\n{_tail(log)}")
-
-
-def _tail(path: Path, lines: int = 60) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except FileNotFoundError:
-        return "(no log)"
-
-
-def _stop(proc: subprocess.Popen | None, grace: float = 10) -> None:
-    """SIGTERM, then SIGKILL after `grace` seconds."""
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
-@pytest.fixture
-def coturn(tmp_path):
-    """coturn on a free loopback port with a fresh shared secret; yields (port, secret, log)."""
-    binary = shutil.which("turnserver") or next((p for p in ("/usr/bin/turnserver", "/usr/sbin/turnserver") if os.path.exists(p)), None)
-    if binary is None:
-        if os.environ.get("PARLEY_REQUIRE_COTURN") == "1":
-            pytest.fail("PARLEY_REQUIRE_COTURN=1 but turnserver (Debian's coturn) is not installed", pytrace=False)
-        pytest.skip("turnserver (Debian's coturn) is not installed")
-    port, secret = _free_loopback_port(), secrets.token_hex(32)
-    work = tmp_path / "coturn"
-    work.mkdir()
-    log = work / "turnserver.log"
-    config = work / "turnserver.conf"
-    config.write_text("\n".join([
-        "listening-ip=127.0.0.1", "relay-ip=127.0.0.1", f"listening-port={port}",
-        "use-auth-secret", f"static-auth-secret={secret}", "realm=parley",
-        "no-tls", "no-dtls", "no-cli",
-        # Both peers' relayed addresses are on 127.0.0.1.
-        "allow-loopback-peers",
-        "verbose", "log-file=stdout", "simple-log",
-        f"pidfile={work / 'turnserver.pid'}", f"userdb={work / 'turndb'}",
-    ]) + "\n")
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([binary, "-c", str(config)], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-    def listening() -> bool:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.settimeout(1)
-            return s.connect_ex(("127.0.0.1", port)) == 0
-
-    try:
-        _wait_until(proc, listening, 15, f"coturn listening on 127.0.0.1:{port}", log)
-        yield port, secret, log
-    finally:
-        _stop(proc)
-
-
-@pytest.fixture
-def relayed_server(ready, coturn, tmp_path):
-    """A server of its own whose relay is the coturn above, with the suite server's CA (copied
-    into its fresh data directory) so that this process's SDKs and the browser trust it."""
-    if not PARLEY_BIN:
-        pytest.skip("PARLEY_BIN is not set (scripts/test exports the server binary); this test starts its own server")
-    port, secret, _ = coturn
-    data = tmp_path / "data"
-    data.mkdir(mode=0o700)
-    ca = Path(ready["caCertificatePath"])
-    for name in ("ca.pem", "ca-key.pem"):
-        shutil.copy2(ca.parent / name, data / name)
-    ready_path, log = tmp_path / "ready.json", tmp_path / "server.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
-    env.update({
-        "PARLEY_RELAY_STUN_URLS": f"stun:127.0.0.1:{port}",
-        "PARLEY_RELAY_TURN_URLS": f"turn:127.0.0.1:{port}?transport=udp,turn:127.0.0.1:{port}?transport=tcp",
-        "PARLEY_RELAY_SHARED_SECRET": secret,
-    })
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [PARLEY_BIN, "serve", "--port", "0", "--in-memory", "--data-dir", str(data), "--ready-file", str(ready_path)],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-        )
-
-    def ready_doc():
-        try:
-            return json.loads(ready_path.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
-            return None
-
-    try:
-        doc = _wait_until(proc, ready_doc, READY_TIMEOUT, "no ready file", log)
-        assert doc["relay"]["sharedSecret"] == secret, doc["relay"]
-        assert Path(doc["caCertificatePath"]).read_bytes() == ca.read_bytes(), "the copied CA was not used"
-        yield doc
-    finally:
-        # Not under test here, and slow to stop gracefully: a connection Chromium opened and
-        # never sent a request on keeps Parley's graceful shutdown waiting indefinitely.
-        _stop(proc, grace=5)
 
 
 def test_app_users_call_through_turn_only(webrtc_browser, relayed_server, coturn):
@@ -538,7 +403,7 @@ def test_app_users_call_through_turn_only(webrtc_browser, relayed_server, coturn
             WebDriverWait(page.driver, 5, poll_frequency=0.05).until(
                 lambda _: f":{raw_id}>: incoming packet ALLOCATE processed, success" in coturn_log.read_text(errors="replace"))
         except TimeoutException:
-            pytest.fail(f"coturn logged no successful allocation for {raw_id}:\n{_tail(coturn_log)}")
+            pytest.fail(f"coturn logged no successful allocation for {raw_id}:\n{support.tail(coturn_log)}")
 
     hang_up(page, "alice", "bob", call_id)
 

@@ -253,6 +253,13 @@ final class Counter: Sendable {
     private let count = Mutex(0)
     func increment() { count.withLock { $0 += 1 } }
     var value: Int { count.withLock { $0 } }
+    /// The value before this call's increment (0, 1, 2, … across concurrent callers).
+    func next() -> Int {
+        count.withLock { value in
+            defer { value += 1 }
+            return value
+        }
+    }
 }
 
 struct BenchError: Error, CustomStringConvertible {

@@ -7,6 +7,6 @@ struct ParleyBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley-bench",
         abstract: "Benchmark load generators for Parley.",
-        subcommands: [DeliveryLatencyCommand.self, IdleConnectionsCommand.self, CallSetupCommand.self]
+        subcommands: [DeliveryLatencyCommand.self, IdleConnectionsCommand.self, CallSetupCommand.self, EventDeliveryCommand.self]
     )
 }

@@ -8,6 +8,22 @@ enum Banner {
             "",
             "Parley is listening on \(info.url)",
             "",
+        ]
+        if let webApp = info.webApp {
+            lines += ["Web app (docs/webapp.md): open \(webApp.url) in a browser"]
+            if webApp.visitorResources.isEmpty {
+                lines += ["  visitors cannot join yet: 'swift run parley resources web-app enable default' lets them"]
+            } else {
+                lines += ["  visitors join by name (resource \(webApp.visitorResources.joined(separator: ", ")))"]
+            }
+            if let demo = info.demoOrganization {
+                lines += [
+                    "  Teams users sign in as <name>@\(demo.domain), e.g. \(demo.users.first?.userPrincipalName ?? "adele@" + demo.domain), password \(demo.password)"
+                ]
+            }
+            lines.append("")
+        }
+        lines += [
             "Connection string of the '\(info.resource.id)' resource (immutable id \(info.resource.immutableResourceId)):",
             "  \(info.connectionString)",
         ]

@@ -10,6 +10,7 @@ struct ResourcesCommand: AsyncParsableCommand {
         abstract: "Manage communication resources of a running Parley server.",
         subcommands: [
             List.self, Create.self, Show.self, ConnectionString.self, Endpoint.self, RegenerateKey.self, Grant.self, Grants.self, Revoke.self,
+            WebApp.self,
         ]
     )
 
@@ -20,7 +21,8 @@ struct ResourcesCommand: AsyncParsableCommand {
         func run() async throws {
             try await server.withClient { client in
                 for resource in try await client.listResources() {
-                    print("\(resource.name)\t\(resource.immutableResourceId)\t\(resource.createdOn)")
+                    let webApp = resource.webApp?.enabled == true ? "\tweb-app" : ""
+                    print("\(resource.name)\t\(resource.immutableResourceId)\t\(resource.createdOn)\(webApp)")
                 }
             }
         }
@@ -160,6 +162,46 @@ struct ResourcesCommand: AsyncParsableCommand {
 struct CommandFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+extension ResourcesCommand {
+    /// `parley resources web-app enable|disable <resource>`.
+    struct WebApp: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "web-app",
+            abstract: "Turn Parley's web app backend for a resource on or off (docs/webapp.md).",
+            subcommands: [Enable.self, Disable.self]
+        )
+
+        struct Enable: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Let visitors join the resource by name in the web app at the server's address (off by default)."
+            )
+            @OptionGroup var server: ServerOptions
+            @Argument(help: "The resource name or immutable id.") var name: String = "default"
+
+            func run() async throws { try await WebApp.set(true, of: name, server: server) }
+        }
+
+        struct Disable: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Stop serving the resource's visitors (their tokens stop being renewed).")
+            @OptionGroup var server: ServerOptions
+            @Argument(help: "The resource name or immutable id.") var name: String = "default"
+
+            func run() async throws { try await WebApp.set(false, of: name, server: server) }
+        }
+
+        static func set(_ enabled: Bool, of name: String, server: ServerOptions) async throws {
+            try await server.withClient { client in
+                let resource = try await client.setWebApp(enabled: enabled, of: name)
+                print(
+                    enabled
+                        ? "The web app of '\(resource.name)' is on: open \(client.baseURL)/ and join as a visitor."
+                        : "The web app of '\(resource.name)' is off."
+                )
+            }
+        }
+    }
 }
 
 /// Prints a wire value as indented JSON.

@@ -54,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Allow development mode on an address other than loopback (dev.allowNonLoopback).")
     var devAllowNonLoopback = false
 
+    @Flag(help: "Accept plain-HTTP webhook URLs in event subscriptions, for local development (events.allowHttpWebhooks).")
+    var allowHttpWebhooks = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error (log.level).")
     var logLevel: String?
 
@@ -103,6 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
         set("limits.enforceRateLimits", rateLimits ? .bool(true) : nil)
         set("log.level", logLevel.map { .string($0) })
         set("demo", demo ? .bool(true) : nil)
+        set("events.allowHttpWebhooks", allowHttpWebhooks ? .bool(true) : nil)
         set("interop.profile", interopProfile.map { .string($0) })
         set("dev.enabled", dev ? .bool(true) : nil)
         set("dev.allowNonLoopback", devAllowNonLoopback ? .bool(true) : nil)

@@ -10,7 +10,7 @@ struct TenantsCommand: AsyncParsableCommand {
         abstract: "Manage organizations (Teams tenants) of a running Parley server.",
         subcommands: [
             List.self, Create.self, Show.self, SetFederation.self, SetPolicy.self, Users.self, AddUser.self, UpdateUser.self, VoiceApps.self,
-            AddVoiceApp.self, Apps.self, RegisterApp.self,
+            AddVoiceApp.self, Apps.self, RegisterApp.self, SetRedirectURIs.self,
         ]
     )
 
@@ -171,13 +171,15 @@ struct TenantsCommand: AsyncParsableCommand {
     }
 
     struct Apps: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a tenant's app registrations.")
+        static let configuration = CommandConfiguration(abstract: "List a tenant's app registrations and their redirect URIs.")
         @OptionGroup var server: ServerOptions
         @Argument(help: "Tenant id.") var tenant: String
 
         func run() async throws {
             try await server.withClient { client in
-                for app in try await client.apps(of: tenant) { print("\(app.appId)\t\(app.displayName)") }
+                for app in try await client.apps(of: tenant) {
+                    print("\(app.appId)\t\(app.displayName)\t\(app.redirectUris.joined(separator: " "))")
+                }
             }
         }
     }
@@ -185,14 +187,34 @@ struct TenantsCommand: AsyncParsableCommand {
     struct RegisterApp: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "register-app",
-            abstract: "Register an app (client id and secret, for the client-credentials grant); the secret is printed only now."
+            abstract: "Register an app (a client id and secret, printed only now); with --redirect-uri it can use the authorization code flow.",
+            aliases: ["add-app"]
         )
         @OptionGroup var server: ServerOptions
         @Argument(help: "Tenant id.") var tenant: String
         @Argument(help: "Display name, e.g. 'Contoso back end'.") var displayName: String
+        @Option(name: .customLong("redirect-uri"), help: "A redirect URI (repeatable), e.g. the web app's https://<host>:<port>/.")
+        var redirectUris: [String] = []
 
         func run() async throws {
-            try await server.withClient { client in try printJSON(await client.registerApp(in: tenant, displayName: displayName)) }
+            try await server.withClient { client in
+                try printJSON(await client.registerApp(in: tenant, displayName: displayName, redirectUris: redirectUris))
+            }
+        }
+    }
+
+    struct SetRedirectURIs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-redirect-uris",
+            abstract: "Replace an app registration's redirect URIs (none: the app no longer uses the authorization code flow)."
+        )
+        @OptionGroup var server: ServerOptions
+        @Argument(help: "Tenant id.") var tenant: String
+        @Argument(help: "The app's id (client id).") var app: String
+        @Argument(help: "The redirect URIs.") var redirectUris: [String] = []
+
+        func run() async throws {
+            try await server.withClient { client in try printJSON(await client.setRedirectURIs(redirectUris, of: app, in: tenant)) }
         }
     }
 }

@@ -46,21 +46,6 @@ extension AdminClient {
         try await send(.PATCH, "/admin/tenants/\(Self.escape(tenantId))/users/\(Self.escape(userId))", body: update, as: OrgUserModel.self)
     }
 
-    /// The tenant's app registrations (without secrets).
-    public func apps(of tenantId: String) async throws -> [TenantAppModel] {
-        try await send(.GET, "/admin/tenants/\(Self.escape(tenantId))/apps", as: PageModel<TenantAppModel>.self).value
-    }
-
-    /// Registers an app; the result carries its client secret, shown only this once.
-    public func registerApp(in tenantId: String, displayName: String) async throws -> TenantAppModel {
-        try await send(
-            .POST,
-            "/admin/tenants/\(Self.escape(tenantId))/apps",
-            body: TenantAppCreateRequest(displayName: displayName),
-            as: TenantAppModel.self
-        )
-    }
-
     public func voiceApps(of tenantId: String) async throws -> [TeamsVoiceAppModel] {
         try await send(.GET, "/admin/tenants/\(Self.escape(tenantId))/voice-apps", as: PageModel<TeamsVoiceAppModel>.self).value
     }
@@ -71,6 +56,31 @@ extension AdminClient {
             "/admin/tenants/\(Self.escape(tenantId))/voice-apps",
             body: TeamsVoiceAppCreateRequest(displayName: displayName),
             as: TeamsVoiceAppModel.self
+        )
+    }
+
+    /// App registrations of the tenant (without their secrets).
+    public func apps(of tenantId: String) async throws -> [TenantAppModel] {
+        try await send(.GET, "/admin/tenants/\(Self.escape(tenantId))/apps", as: PageModel<TenantAppModel>.self).value
+    }
+
+    /// Registers an app; the answer holds its client secret, shown only this once.
+    public func registerApp(in tenantId: String, displayName: String, redirectUris: [String] = []) async throws -> TenantAppModel {
+        try await send(
+            .POST,
+            "/admin/tenants/\(Self.escape(tenantId))/apps",
+            body: TenantAppCreateRequest(displayName: displayName, redirectUris: redirectUris),
+            as: TenantAppModel.self
+        )
+    }
+
+    /// Replaces an app registration's redirect URIs.
+    public func setRedirectURIs(_ uris: [String], of appId: String, in tenantId: String) async throws -> TenantAppModel {
+        try await send(
+            .PUT,
+            "/admin/tenants/\(Self.escape(tenantId))/apps/\(Self.escape(appId))/redirect-uris",
+            body: RedirectURIsRequest(redirectUris: uris),
+            as: TenantAppModel.self
         )
     }
 }

@@ -69,6 +69,11 @@ public struct AdminClient: Sendable {
         _ = try await transport.send(request)
     }
 
+    /// Turns Parley's web app backend for the resource on or off.
+    public func setWebApp(enabled: Bool, of name: String) async throws -> ResourceModel {
+        try await send(.PUT, "/admin/resources/\(Self.escape(name))/web-app", body: WebAppSettingsModel(enabled: enabled), as: ResourceModel.self)
+    }
+
     func send<Result: Decodable>(
         _ method: HTTPMethod,
         _ path: String,

@@ -282,6 +282,102 @@ enum SQLiteMigrations {
                     """
             )
         }
+        // Event Grid subscriptions: each is a cursor over the event log (pruning waits for the
+        // cursors of active subscriptions) plus the events that failed and wait for a retry,
+        // kept with their rendered payload so they no longer need the log.
+        migrator.registerMigration("v12: event subscriptions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE event_subscriptions (
+                        id TEXT PRIMARY KEY,
+                        resource_id TEXT NOT NULL REFERENCES resources(immutable_id),
+                        name TEXT NOT NULL,
+                        definition TEXT NOT NULL,
+                        pending_definition TEXT,
+                        state TEXT NOT NULL,
+                        validation_code TEXT,
+                        validation_expires_at INTEGER,
+                        cursor INTEGER NOT NULL,
+                        probation_until INTEGER,
+                        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                        last_outcome TEXT,
+                        last_attempt_at INTEGER,
+                        lease_owner TEXT,
+                        lease_expires_at INTEGER,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        UNIQUE (resource_id, name)
+                    );
+                    CREATE TABLE event_retries (
+                        subscription_id TEXT NOT NULL REFERENCES event_subscriptions(id) ON DELETE CASCADE,
+                        event_id TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        payload BLOB NOT NULL,
+                        published_at INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        next_attempt_at INTEGER NOT NULL,
+                        last_outcome TEXT NOT NULL,
+                        last_status INTEGER,
+                        last_attempt_at INTEGER,
+                        UNIQUE (subscription_id, event_id)
+                    );
+                    CREATE INDEX event_retries_due ON event_retries (subscription_id, next_attempt_at, position);
+                    """
+            )
+        }
+        // Parley's web app: resources that serve its backend, visitors who joined by name, and
+        // the organization side's authorization code flow (redirect URIs, codes, sessions with
+        // rotating refresh tokens). Codes, refresh tokens and visitor session keys are stored as
+        // SHA-256 hashes only.
+        migrator.registerMigration("v13: web sign-in") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE resources ADD COLUMN web_app_enabled INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE tenant_apps ADD COLUMN redirect_uris TEXT NOT NULL DEFAULT '';
+                    CREATE TABLE org_authorization_codes (
+                        code_hash TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                        client_id TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        redirect_uri TEXT NOT NULL,
+                        scopes TEXT NOT NULL,
+                        nonce TEXT,
+                        code_challenge TEXT NOT NULL,
+                        session_id TEXT NOT NULL,
+                        issued_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        redeemed_at INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE INDEX org_authorization_codes_by_expiry ON org_authorization_codes(expires_at);
+                    CREATE TABLE org_sign_in_sessions (
+                        id TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                        client_id TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        scopes TEXT NOT NULL,
+                        started_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE INDEX org_sign_in_sessions_by_expiry ON org_sign_in_sessions(expires_at);
+                    CREATE TABLE org_refresh_tokens (
+                        token_hash TEXT PRIMARY KEY,
+                        session_id TEXT NOT NULL REFERENCES org_sign_in_sessions(id) ON DELETE CASCADE,
+                        issued_at INTEGER NOT NULL,
+                        used_at INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE INDEX org_refresh_tokens_by_session ON org_refresh_tokens(session_id);
+                    CREATE TABLE web_visitors (
+                        session_hash TEXT PRIMARY KEY,
+                        raw_id TEXT NOT NULL REFERENCES acs_users(raw_id) ON DELETE CASCADE,
+                        resource_id TEXT NOT NULL,
+                        display_name TEXT NOT NULL,
+                        joined_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX web_visitors_by_user ON web_visitors(raw_id);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -222,7 +222,7 @@ extension SQLiteParleyStore {
             try Self.check(`guard`, threadId, db)
             let message = try Self.insertMessage(draft, into: threadId, at: time, db)
             var event = event
-            event.data["messageId"] = message.id
+            event.describeMessage(message)
             event.data["sequenceId"] = String(message.sequenceId)
             try self.appendChat(event, in: threadId, db)
             return message
@@ -299,8 +299,11 @@ extension SQLiteParleyStore {
                     """,
                 arguments: [content, try metadata.map(Self.json), at, version, threadId, Int64(messageId)]
             )
+            let edited = try Self.checkMessage(`guard`, messageId, threadId, db)
+            var event = event
+            event.describeMessage(edited)
             try self.appendChat(event, in: threadId, db)
-            return try Self.checkMessage(`guard`, messageId, threadId, db)
+            return edited
         }
     }
 
@@ -316,6 +319,10 @@ extension SQLiteParleyStore {
                 cached: "DELETE FROM chat_hosted_images WHERE thread_id = ? AND message_id = ?",
                 arguments: [threadId, Int64(messageId)]
             )
+            var deleted = existing
+            deleted.deletedAt = time
+            var event = event
+            event.describeMessage(deleted)
             try self.appendChat(event, in: threadId, db)
         }
     }

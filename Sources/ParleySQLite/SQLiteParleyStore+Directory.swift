@@ -150,6 +150,29 @@ extension SQLiteParleyStore {
         }
     }
 
+    public func searchOrgUsers(_ text: String, in tenantIds: [UUID], limit: Int) async throws -> [OrgUser] {
+        guard !tenantIds.isEmpty, limit > 0 else { return [] }
+        let escaped = text.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+        let placeholders = Array(repeating: "?", count: tenantIds.count).joined(separator: ", ")
+        var values: [(any DatabaseValueConvertible)?] = tenantIds.map(Self.key)
+        values += [escaped + "%", "% " + escaped + "%", escaped + "%", escaped + "%", limit]
+        let arguments = StatementArguments(values)
+        return try await database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM org_users WHERE tenant_id IN (\(placeholders))
+                    AND (lower(display_name) LIKE ? ESCAPE '\\' OR lower(display_name) LIKE ? ESCAPE '\\'
+                         OR user_principal_name LIKE ? ESCAPE '\\' OR lower(coalesce(mail, '')) LIKE ? ESCAPE '\\')
+                    ORDER BY display_name, id LIMIT ?
+                    """,
+                arguments: arguments
+            )
+            .map(Self.orgUser(from:))
+        }
+    }
+
     public func orgUser(userPrincipalName: String) async throws -> OrgUser? {
         try await database.read { db in
             try db.fetchOneRow(cached: "SELECT * FROM org_users WHERE user_principal_name = ?", arguments: [userPrincipalName]).map(
@@ -163,8 +186,10 @@ extension SQLiteParleyStore {
     public func insertApp(_ app: TenantApp, secretHash: String, event: DomainEvent) async throws {
         try await writer.write { db in
             try db.execute(
-                cached: "INSERT INTO tenant_apps (app_id, tenant_id, display_name, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [Self.key(app.appId), Self.key(app.tenantId), app.displayName, secretHash, Self.millis(app.createdAt)]
+                cached: "INSERT INTO tenant_apps (app_id, tenant_id, display_name, secret_hash, created_at, redirect_uris) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    Self.key(app.appId), Self.key(app.tenantId), app.displayName, secretHash, Self.millis(app.createdAt), Self.text(app.redirectUris),
+                ]
             )
             try Self.append(event, to: db)
         }
@@ -225,11 +250,17 @@ extension SQLiteParleyStore {
 
     // MARK: Rows
 
-    private static func app(from row: Row) throws -> TenantApp {
+    static func app(from row: Row) throws -> TenantApp {
         guard let appId = UUID(uuidString: row["app_id"]), let tenantId = UUID(uuidString: row["tenant_id"]) else {
             throw ParleyError(.internal, "Stored app is malformed.")
         }
-        return TenantApp(appId: appId, tenantId: tenantId, displayName: row["display_name"], createdAt: date(row["created_at"]))
+        return TenantApp(
+            appId: appId,
+            tenantId: tenantId,
+            displayName: row["display_name"],
+            redirectUris: redirectURIs(row["redirect_uris"]),
+            createdAt: date(row["created_at"])
+        )
     }
 
     private static func upsert(_ policy: ExternalAccessPolicy, _ tenantId: UUID, _ db: Database) throws {
@@ -243,6 +274,13 @@ extension SQLiteParleyStore {
     }
 
     static func key(_ id: UUID) -> String { id.uuidString.lowercased() }
+
+    /// Redirect URIs as one column, one per line (a URI has no line breaks).
+    static func text(_ uris: [String]) -> String { uris.joined(separator: "\n") }
+
+    private static func redirectURIs(_ text: String) -> [String] {
+        text.split(separator: "\n").map(String.init)
+    }
 
     /// A list of GUIDs as one comma-separated column.
     private static func list(_ ids: [UUID]) -> String { ids.map(key).joined(separator: ",") }

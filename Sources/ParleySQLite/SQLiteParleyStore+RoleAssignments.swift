@@ -29,7 +29,7 @@ extension SQLiteParleyStore {
     public func roleAssignments(onResource resourceId: UUID) async throws -> [RoleAssignment] {
         try await database.read { db in
             try db.fetchAllRows(
-                cached: "SELECT * FROM role_assignments WHERE resource_id = ? ORDER BY created_at, id",
+                cached: "SELECT * FROM role_assignments WHERE resource_id = ? ORDER BY created_at, rowid",
                 arguments: [Self.key(resourceId)]
             ).map(Self.roleAssignment(from:))
         }
@@ -37,7 +37,7 @@ extension SQLiteParleyStore {
 
     public func roleAssignments(ofApp appId: UUID) async throws -> [RoleAssignment] {
         try await database.read { db in
-            try db.fetchAllRows(cached: "SELECT * FROM role_assignments WHERE app_id = ? ORDER BY created_at, id", arguments: [Self.key(appId)])
+            try db.fetchAllRows(cached: "SELECT * FROM role_assignments WHERE app_id = ? ORDER BY created_at, rowid", arguments: [Self.key(appId)])
                 .map(Self.roleAssignment(from:))
         }
     }

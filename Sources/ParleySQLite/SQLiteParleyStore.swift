@@ -185,7 +185,7 @@ public final class SQLiteParleyStore: ParleyStore {
             // Positions follow time, so the oldest rows go first: a range on the rowid, and a
             // scan that stops at the first event to keep.
             guard
-                let end = try db.fetchOne(
+                var end = try db.fetchOne(
                     Int64.self,
                     cached: """
                         SELECT position FROM domain_events
@@ -195,6 +195,10 @@ public final class SQLiteParleyStore: ParleyStore {
                     arguments: [Self.millis(cutoff)]
                 )
             else { return 0 }
+            // Events an active event subscription has not passed stay, however old.
+            if let cursor = try db.fetchOne(Int64.self, cached: "SELECT min(cursor) FROM event_subscriptions WHERE state = 'Succeeded'") {
+                end = min(end, cursor + 1)
+            }
             try db.execute(
                 cached: """
                     DELETE FROM domain_events WHERE position IN
@@ -245,13 +249,13 @@ public final class SQLiteParleyStore: ParleyStore {
                 resourceId: row["resource_id"],
                 subject: row["subject"],
                 occurredAt: date(row["occurred_at"]),
-                data: (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:],
+                data: ((try? JSONSerialization.jsonObject(with: data)) as? [String: String]) ?? [:],
                 chat: chat
             )
         )
     }
 
-    private static func resource(from row: Row) throws -> CommunicationResource {
+    static func resource(from row: Row) throws -> CommunicationResource {
         guard let immutableId = UUID(uuidString: row["immutable_id"]) else {
             throw ParleyError(.internal, "Stored resource has a malformed immutable id.")
         }
@@ -260,7 +264,8 @@ public final class SQLiteParleyStore: ParleyStore {
             immutableId: immutableId,
             primaryKey: row["primary_key"],
             secondaryKey: row["secondary_key"],
-            createdAt: date(row["created_at"])
+            createdAt: date(row["created_at"]),
+            webAppEnabled: row["web_app_enabled"]
         )
     }
 

@@ -39,13 +39,14 @@ public func buildApplication(
         router: router,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Parley"),
-        services: [environment.realtime, CallHousekeeping(calls: environment.calls)],
+        services: [environment.realtime, CallHousekeeping(calls: environment.calls), environment.eventDelivery],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             if configuration.publicEndpoint == nil {
                 endpoint.set(ServerEndpoint.format(scheme: configuration.scheme, host: configuration.host, port: port))
             }
-            await onReady(environment.readyInfo(endpoint: endpoint.url, port: port))
+            let visitors = (try? await environment.webApp.enabledResources().map(\.name)) ?? []
+            await onReady(environment.readyInfo(endpoint: endpoint.url, port: port, webAppResources: visitors))
         },
         logger: logger
     )
@@ -126,7 +127,8 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
         )
 
     let admin = router.group("admin").add(middleware: AdminKeyMiddleware(adminKey: environment.adminKey))
-    AdminController(resources: environment.resources, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes).addRoutes(to: admin)
+    AdminController(resources: environment.resources, webApp: environment.webApp, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
+        .addRoutes(to: admin)
     RoleAssignmentsController(
         assignments: environment.roleAssignments,
         resources: environment.resources,
@@ -140,15 +142,50 @@ func buildRouter(environment: ParleyEnvironment, endpoint: ServerEndpoint, realt
         DevelopmentController(tools: tools, calls: environment.calls, realtime: environment.realtime, maxBodyBytes: configuration.maxBodyBytes)
             .addRoutes(to: admin)
     }
+    let events = EventSubscriptionsController(
+        resources: environment.resources,
+        subscriptions: environment.eventSubscriptions,
+        store: environment.store,
+        deadLetters: environment.deadLetters,
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    events.addRoutes(to: admin)
+    events.addValidationRoute(to: router)
 
     OAuthController(signIn: environment.orgSignIn, configuration: configuration, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(to: router.group().add(middlewares: faults(.oauth)))
+    let browser = BrowserSecurityHeaders(publicEndpoint: configuration.publicEndpoint, scheme: configuration.scheme)
+    AuthorizationController(signIn: environment.orgSignIn, security: browser, maxBodyBytes: configuration.maxBodyBytes)
+        .addRoutes(to: router.group().add(middlewares: faults(.oauth)))
+    webAppController(security: browser).addRoutes(to: router)
+    WebAppBackendController(
+        webApp: environment.webApp,
+        identities: environment.identities,
+        security: browser,
+        interopProfile: configuration.interopProfile,
+        maxBodyBytes: configuration.maxBodyBytes
+    )
+    .addRoutes(to: router.group("webapp/v1").add(middlewares: faults(.webApp)))
     let graph = router.group("v1.0").add(middleware: OrgTokenMiddleware(signIn: environment.orgSignIn)).add(middlewares: faults(.graph))
     GraphUsersController(directory: environment.directory, endpoint: endpoint).addRoutes(to: graph)
     GraphChatsController(chat: environment.chat, directory: environment.directory, endpoint: endpoint, maxBodyBytes: configuration.maxBodyBytes)
         .addRoutes(to: graph)
     realtime.addRoutes(to: router)
     return router
+}
+
+/// The web app's pages, or (when its files are missing next to the binary) a controller that
+/// answers 404 and says why in the log.
+func webAppController(security: BrowserSecurityHeaders) -> WebAppController {
+    do {
+        return try WebAppController(security: security)
+    } catch {
+        Logger(label: "parley.webapp").error(
+            "The web app's files were not found beside the parley binary (parley_ParleyWebApp.resources); / answers 404.",
+            metadata: ["error.message": "\(error)"]
+        )
+        return WebAppController(files: [:], security: security)
+    }
 }
 
 /// The real-time endpoint: its upgrade, its connections, and its refusals.
@@ -169,7 +206,7 @@ func realtimeController(environment: ParleyEnvironment) -> RealtimeController {
 
 extension ParleyEnvironment {
     /// The ready document for a server listening at `endpoint`.
-    func readyInfo(endpoint: String, port: Int) -> ServerReadyInfo {
+    func readyInfo(endpoint: String, port: Int, webAppResources: [String] = []) -> ServerReadyInfo {
         let caPath = tls?.caCertificatePath
         return ServerReadyInfo(
             url: String(endpoint.dropLast()),
@@ -195,7 +232,8 @@ extension ParleyEnvironment {
                     password: demo.password
                 )
             },
-            relay: relayReadyInfo
+            relay: relayReadyInfo,
+            webApp: .init(url: endpoint, visitorResources: webAppResources)
         )
     }
 

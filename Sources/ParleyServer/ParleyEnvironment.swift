@@ -22,6 +22,8 @@ public struct ParleyEnvironment: Sendable {
     public let roleAssignments: RoleAssignmentService
     /// Who a Microsoft Entra ID bearer token lets act on which resource.
     public let resourceAccess: ResourceAccess
+    /// The backend of Parley's web app (docs/webapp.md).
+    public let webApp: WebAppService
     public let adminKey: String
     public let defaultResource: CommunicationResource
     /// The demo organization, when seeded.
@@ -38,6 +40,11 @@ public struct ParleyEnvironment: Sendable {
     let realtime: RealtimeGateway
     /// Call signalling over the real-time connections.
     public let calls: CallService
+    /// Event Grid-style subscriptions of the resources, and their validation handshakes.
+    public let eventSubscriptions: EventSubscriptionService
+    /// Delivery of events to the subscriptions' webhooks.
+    let eventDelivery: EventDeliveryService
+    let deadLetters: DeadLetterDirectory
     /// The data directory's absolute path.
     public let dataDirectory: String
     let files: DataDirectory
@@ -49,6 +56,9 @@ public struct ParleyEnvironment: Sendable {
         static let tokenSigningKey = "token-signing-key"
         static let adminKey = "admin-key"
         static let orgTokenSigningKey = "org-token-signing-key"
+        /// Makes Event Grid event ids unique to this installation.
+        static let eventIdNamespace = "event-id-namespace"
+        static let incomingCallContextKey = "incoming-call-context-key"
     }
 
     /// - Parameter clock: the real clock (development mode puts its controllable clock on top).
@@ -83,8 +93,17 @@ public struct ParleyEnvironment: Sendable {
         let orgSignIn = OrgSignInService(store: store, tokens: try await OrgTokenAuthority(signingKeyPEM: orgSigningKey), clock: clock, ids: ids)
         let defaultResource = try await resources.ensureDefault()
         let relay = try configuration.relay.issuer(files: files, clock: clock, ids: ids)
+        let webApp = WebAppService(store: store, identities: identities, clock: clock, ids: ids)
         let demo =
-            configuration.demo ? try await Self.seedDemo(directory: directory, signIn: orgSignIn, store: store, resource: defaultResource) : nil
+            configuration.demo
+            ? try await Self.seedDemo(
+                directory: directory,
+                signIn: orgSignIn,
+                webApp: webApp,
+                store: store,
+                resource: defaultResource,
+                publicEndpoint: configuration.publicEndpoint
+            ) : nil
         let chat = ChatService(store: store, clock: clock, ids: ids, rateLimiter: rateLimiter, profile: configuration.interopProfile)
         let endpoint = ServerEndpoint(
             configuration.publicEndpoint ?? ServerEndpoint.format(scheme: configuration.scheme, host: configuration.host, port: configuration.port)
@@ -114,6 +133,41 @@ public struct ParleyEnvironment: Sendable {
         )
         let interrupted = try await calls.endCallsOfPreviousRun()
         if interrupted > 0 { Logger(label: "parley.calls").notice("Ended \(interrupted) calls that were running when Parley last stopped (0/7000).") }
+
+        // Events out: subscriptions, handshakes and delivery, over one HTTP client.
+        let transport = try WebhookHTTPTransport(trusting: [tls?.caCertificatePath, configuration.events.webhookCAFile].compactMap { $0 })
+        let deliveryTokens = WebhookTokenIssuer(signIn: orgSignIn, ids: ids, baseURL: { endpoint.url })
+        let eventSubscriptions = EventSubscriptionService(
+            store: store,
+            clock: clock,
+            ids: ids,
+            transport: transport,
+            tokens: deliveryTokens,
+            allowPlainHttp: configuration.events.allowHttpWebhooks,
+            validationURL: { id, code in
+                "\(endpoint.url)\(EventSubscriptionsController.validationPath)?id=\(id.uuidString.lowercased())&code=\(code)&apiVersion=2018-05-01-preview"
+            }
+        )
+        let namespace = try await store.secret(named: SecretName.eventIdNamespace) { UUID().uuidString.lowercased() }
+        let contextKey = try await store.secret(named: SecretName.incomingCallContextKey) { SecretGenerator.base64Secret(byteCount: 32) }
+        let deadLetters = DeadLetterDirectory(root: files.deadLetters)
+        let eventDelivery = EventDeliveryService(
+            store: store,
+            subscriptions: eventSubscriptions,
+            renderer: CommunicationEventRenderer(
+                identity: EventIdentity(namespace: namespace),
+                contexts: await IncomingCallContextSigner(secret: contextKey)
+            ),
+            transport: transport,
+            tokens: deliveryTokens,
+            sink: deadLetters,
+            policy: DeliveryPolicy(maxDelay: configuration.events.maxRetryDelaySeconds),
+            clock: clock,
+            owner: try files.nodeId(),
+            concurrency: configuration.events.deliveryConcurrency,
+            faults: faults,
+            logger: Logger(label: "parley.events")
+        )
         var development: DevelopmentTools?
         if let developmentClock, let faults {
             development = DevelopmentTools(
@@ -126,11 +180,12 @@ public struct ParleyEnvironment: Sendable {
                         ?? files.root.appendingPathComponent("snapshots", isDirectory: true),
                     calls: calls,
                     realtime: realtime,
+                    eventDelivery: eventDelivery,
                     clock: developmentClock,
                     realClock: realClock
                 )
             )
-            Self.followMoves(of: developmentClock, calls: calls, realtime: realtime)
+            Self.followMoves(of: developmentClock, calls: calls, realtime: realtime, eventDelivery: eventDelivery)
         }
         return ParleyEnvironment(
             configuration: configuration,
@@ -144,6 +199,7 @@ public struct ParleyEnvironment: Sendable {
             resources: resources,
             roleAssignments: RoleAssignmentService(store: store, resources: resources, clock: clock, ids: ids),
             resourceAccess: ResourceAccess(store: store, tokens: orgSignIn.authority, clock: clock),
+            webApp: webApp,
             adminKey: adminKey,
             defaultResource: defaultResource,
             demo: demo,
@@ -153,6 +209,9 @@ public struct ParleyEnvironment: Sendable {
             endpoint: endpoint,
             realtime: realtime,
             calls: calls,
+            eventSubscriptions: eventSubscriptions,
+            eventDelivery: eventDelivery,
+            deadLetters: deadLetters,
             dataDirectory: files.root.path,
             files: files,
             tls: tls
@@ -160,11 +219,19 @@ public struct ParleyEnvironment: Sendable {
     }
 
     /// What waits on real time reacts when the development clock moves, before the move returns:
-    /// ringing and grace periods end, connections whose token expired close, old events go.
-    private static func followMoves(of clock: DevelopmentClock, calls: CallService, realtime: RealtimeGateway) {
+    /// ringing and grace periods end, connections whose token expired close, old events go;
+    /// event deliveries whose retry, probation or time to live came due run, and validation
+    /// windows that closed fail.
+    private static func followMoves(
+        of clock: DevelopmentClock,
+        calls: CallService,
+        realtime: RealtimeGateway,
+        eventDelivery: EventDeliveryService
+    ) {
         let logger = Logger(label: "parley.dev")
         clock.whenMoved { calls.sweep() }
         clock.whenMoved { realtime.closeExpired() }
+        clock.whenMoved { eventDelivery.clockMoved() }
         clock.whenMoved {
             do {
                 try await realtime.pruneEvents()
@@ -175,12 +242,16 @@ public struct ParleyEnvironment: Sendable {
     }
 
     /// Seeds the demo organization, and makes its people able to sign in at once: one client app
-    /// and one password for all of them (random, kept in the store, printed at start).
+    /// and one password for all of them (random, kept in the store, printed at start). The web
+    /// app is turned on for the default resource, and the demo app accepts the web app's address
+    /// as a redirect URI (loopback, any port; and the public endpoint when there is one).
     private static func seedDemo(
         directory: DirectoryService,
         signIn: OrgSignInService,
+        webApp: WebAppService,
         store: any ParleyStore,
-        resource: CommunicationResource
+        resource: CommunicationResource,
+        publicEndpoint: String?
     ) async throws -> DemoSeed {
         let (tenant, users) = try await directory.seedDemo(for: resource)
         let password = try await store.secret(named: "demo-password") { "demo-" + SecretGenerator.base64Secret(byteCount: 9).filter(\.isLetter) }
@@ -189,6 +260,16 @@ public struct ParleyEnvironment: Sendable {
         }
         var app = try await signIn.apps(in: tenant.id).first
         if app == nil { app = try await signIn.registerApp(in: tenant.id, displayName: "Parley demo client").0 }
+        if var demoApp = app {
+            let webAppAddresses =
+                ["https://127.0.0.1/", "https://localhost/"] + (publicEndpoint.map { [$0.hasSuffix("/") ? $0 : $0 + "/"] } ?? [])
+            let missing = webAppAddresses.filter { !demoApp.redirectUris.contains($0) }
+            if !missing.isEmpty {
+                demoApp = try await signIn.setRedirectURIs(demoApp.redirectUris + missing, of: demoApp.appId, in: tenant.id)
+            }
+            app = demoApp
+        }
+        if !resource.webAppEnabled { _ = try await webApp.setEnabled(true, of: resource.name) }
         let clientId = app?.appId.uuidString.lowercased() ?? ""
         return DemoSeed(tenant: tenant, users: users, clientId: clientId, password: password)
     }

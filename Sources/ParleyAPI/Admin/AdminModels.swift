@@ -19,6 +19,8 @@ public struct ResourceModel: Codable, Sendable, Equatable {
     /// resource, which a Microsoft Entra ID token (`TokenCredential`) does not; HMAC works there too.
     public var resourceEndpoint: String
     public var createdOn: String
+    /// Parley's web app backend for this resource (docs/webapp.md).
+    public var webApp: WebAppSettingsModel?
     public init(
         id: String,
         name: String,
@@ -28,7 +30,8 @@ public struct ResourceModel: Codable, Sendable, Equatable {
         secondaryKey: String,
         connectionString: String,
         resourceEndpoint: String,
-        createdOn: String
+        createdOn: String,
+        webApp: WebAppSettingsModel? = nil
     ) {
         self.id = id
         self.name = name
@@ -39,7 +42,15 @@ public struct ResourceModel: Codable, Sendable, Equatable {
         self.connectionString = connectionString
         self.resourceEndpoint = resourceEndpoint
         self.createdOn = createdOn
+        self.webApp = webApp
     }
+}
+
+/// `PUT /admin/resources/{name}/web-app`, and a resource's `webApp`: whether Parley's web app
+/// backend serves the resource's visitors.
+public struct WebAppSettingsModel: Codable, Sendable, Equatable {
+    public var enabled: Bool
+    public init(enabled: Bool) { self.enabled = enabled }
 }
 
 /// `GET /admin/resources`
@@ -139,6 +150,18 @@ public struct ServerReadyInfo: Codable, Sendable, Equatable {
     public var demoOrganization: DemoOrganizationInfo?
     /// What a TURN server needs to accept the relay credentials this server issues.
     public var relay: Relay?
+    /// Parley's web app: where it is, and which resources let visitors join (docs/webapp.md).
+    public var webApp: WebApp?
+
+    public struct WebApp: Codable, Sendable, Equatable {
+        public var url: String
+        /// Names of the resources whose web app backend is on.
+        public var visitorResources: [String]
+        public init(url: String, visitorResources: [String]) {
+            self.url = url
+            self.visitorResources = visitorResources
+        }
+    }
 
     public struct DemoOrganizationInfo: Codable, Sendable, Equatable {
         public var tenantId: String
@@ -182,7 +205,8 @@ public struct ServerReadyInfo: Codable, Sendable, Equatable {
         developmentMode: Bool? = nil,
         environment: [String: String],
         demoOrganization: DemoOrganizationInfo? = nil,
-        relay: Relay? = nil
+        relay: Relay? = nil,
+        webApp: WebApp? = nil
     ) {
         self.developmentMode = developmentMode
         self.url = url
@@ -195,5 +219,6 @@ public struct ServerReadyInfo: Codable, Sendable, Equatable {
         self.environment = environment
         self.demoOrganization = demoOrganization
         self.relay = relay
+        self.webApp = webApp
     }
 }

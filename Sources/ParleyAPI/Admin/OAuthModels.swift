@@ -13,6 +13,9 @@ public struct OpenIDConfiguration: Codable, Sendable, Equatable {
     public var grantTypesSupported: [String]
     public var claimsSupported: [String]
     public var tenantRegionScope: String?
+    public var endSessionEndpoint: String?
+    public var codeChallengeMethodsSupported: [String]?
+    public var responseModesSupported: [String]?
 
     enum CodingKeys: String, CodingKey {
         case issuer
@@ -27,6 +30,9 @@ public struct OpenIDConfiguration: Codable, Sendable, Equatable {
         case grantTypesSupported = "grant_types_supported"
         case claimsSupported = "claims_supported"
         case tenantRegionScope = "tenant_region_scope"
+        case endSessionEndpoint = "end_session_endpoint"
+        case codeChallengeMethodsSupported = "code_challenge_methods_supported"
+        case responseModesSupported = "response_modes_supported"
     }
 
     public init(
@@ -41,7 +47,10 @@ public struct OpenIDConfiguration: Codable, Sendable, Equatable {
         tokenEndpointAuthMethodsSupported: [String],
         grantTypesSupported: [String],
         claimsSupported: [String],
-        tenantRegionScope: String?
+        tenantRegionScope: String?,
+        endSessionEndpoint: String? = nil,
+        codeChallengeMethodsSupported: [String]? = nil,
+        responseModesSupported: [String]? = nil
     ) {
         self.issuer = issuer
         self.authorizationEndpoint = authorizationEndpoint
@@ -55,6 +64,9 @@ public struct OpenIDConfiguration: Codable, Sendable, Equatable {
         self.grantTypesSupported = grantTypesSupported
         self.claimsSupported = claimsSupported
         self.tenantRegionScope = tenantRegionScope
+        self.endSessionEndpoint = endSessionEndpoint
+        self.codeChallengeMethodsSupported = codeChallengeMethodsSupported
+        self.responseModesSupported = responseModesSupported
     }
 }
 
@@ -90,6 +102,10 @@ public struct TokenResponse: Codable, Sendable, Equatable {
     public var accessToken: String
     public var idToken: String?
     public var clientInfo: String?
+    /// Authorization code and refresh token grants with `offline_access`: single use.
+    public var refreshToken: String?
+    /// Seconds the refresh token's session has left (Entra's `refresh_token_expires_in`).
+    public var refreshTokenExpiresIn: Int?
 
     enum CodingKeys: String, CodingKey {
         case tokenType = "token_type"
@@ -99,10 +115,21 @@ public struct TokenResponse: Codable, Sendable, Equatable {
         case accessToken = "access_token"
         case idToken = "id_token"
         case clientInfo = "client_info"
+        case refreshToken = "refresh_token"
+        case refreshTokenExpiresIn = "refresh_token_expires_in"
     }
 
-    public init(tokenType: String, scope: String, expiresIn: Int, extExpiresIn: Int, accessToken: String, idToken: String?, clientInfo: String? = nil)
-    {
+    public init(
+        tokenType: String,
+        scope: String,
+        expiresIn: Int,
+        extExpiresIn: Int,
+        accessToken: String,
+        idToken: String?,
+        clientInfo: String? = nil,
+        refreshToken: String? = nil,
+        refreshTokenExpiresIn: Int? = nil
+    ) {
         self.tokenType = tokenType
         self.scope = scope
         self.expiresIn = expiresIn
@@ -110,6 +137,8 @@ public struct TokenResponse: Codable, Sendable, Equatable {
         self.accessToken = accessToken
         self.idToken = idToken
         self.clientInfo = clientInfo
+        self.refreshToken = refreshToken
+        self.refreshTokenExpiresIn = refreshTokenExpiresIn
     }
 }
 
@@ -131,19 +160,32 @@ public struct OAuthErrorResponse: Codable, Sendable, Equatable {
 /// `POST /admin/tenants/{id}/apps`
 public struct TenantAppCreateRequest: Codable, Sendable {
     public var displayName: String
-    public init(displayName: String) { self.displayName = displayName }
+    /// Where the authorization code flow may return (see docs/api.md, "Organization sign-in").
+    public var redirectUris: [String]?
+    public init(displayName: String, redirectUris: [String]? = nil) {
+        self.displayName = displayName
+        self.redirectUris = redirectUris
+    }
+}
+
+/// `PUT /admin/tenants/{id}/apps/{appId}/redirect-uris`: the whole new list.
+public struct RedirectURIsRequest: Codable, Sendable {
+    public var redirectUris: [String]
+    public init(redirectUris: [String]) { self.redirectUris = redirectUris }
 }
 
 public struct TenantAppModel: Codable, Sendable, Equatable {
     public var appId: String
     public var tenantId: String
     public var displayName: String
+    public var redirectUris: [String]
     /// Returned once, when the app is registered.
     public var clientSecret: String?
-    public init(appId: String, tenantId: String, displayName: String, clientSecret: String? = nil) {
+    public init(appId: String, tenantId: String, displayName: String, redirectUris: [String] = [], clientSecret: String? = nil) {
         self.appId = appId
         self.tenantId = tenantId
         self.displayName = displayName
+        self.redirectUris = redirectUris
         self.clientSecret = clientSecret
     }
 }

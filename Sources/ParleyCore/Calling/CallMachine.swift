@@ -62,9 +62,10 @@ struct CallMachine: Sendable {
         var effects = CallEffects()
         effects.reply(to: caller, call: call.snapshot(for: 0, profile: profile, stateOverride: .connecting), first: true)
         call.version += 1
-        for index in call.participants.indices.dropFirst() { ring(call, index, &effects) }
-        publish(call, &effects)
+        // CallStarted first: the callees' IncomingCall events follow it in the log.
         effects.record([CallEvents.started(call, at: now), CallEvents.participant(.callParticipantAdded, call, 0, at: now)])
+        for index in call.participants.indices.dropFirst() { ring(call, index, at: now, &effects) }
+        publish(call, &effects)
         return (call, effects)
     }
 
@@ -101,6 +102,7 @@ struct CallMachine: Sendable {
         stopRinging(call, index, except: me.endpointId, .declinedElsewhere, &effects)
         effects.reply(to: me)
         takeOut(index, .declined, now, &call, &effects)
+        effects.events = CallEvents.endedBy(call.participants[index], effects.events)
         return effects
     }
 
@@ -127,12 +129,12 @@ struct CallMachine: Sendable {
             settle(&call, lastReason: .hungUp, remaining: .hungUp, now, &effects, &events)
         }
         publish(call, &effects)
-        effects.record(events)
+        effects.record(CallEvents.endedBy(call.participants[index], events))
         return effects
     }
 
     func remove(_ rawId: String, from call: inout LiveCall, by me: Actor, at now: Date) throws -> CallEffects {
-        try requireConnected(me, call)
+        let remover = try requireConnected(me, call)
         guard call.isGroupCall else {
             throw ParleyError(.badRequest, wireCode: "NotAGroupCall", "Participants are removed from group calls only; hang up a 1:1 call.")
         }
@@ -143,6 +145,8 @@ struct CallMachine: Sendable {
         if call.participants[index].isRinging { stopRinging(call, index, except: nil, .callerCancelled, &effects) }
         effects.reply(to: me)
         takeOut(index, .removed, now, &call, &effects)
+        // Removing the last other party ends the call, and the remover leaves with it.
+        effects.events = CallEvents.endedBy(call.participants[remover], effects.events)
         return effects
     }
 
@@ -213,7 +217,7 @@ struct CallMachine: Sendable {
                 rings: target.rings
             )
         )
-        ring(call, call.participants.count - 1, &effects)
+        ring(call, call.participants.count - 1, at: now, &effects)
         if let index = call.participant(atEndpoint: me.endpointId) { effects.reply(to: me, call: call.snapshot(for: index, profile: profile)) }
         publish(call, &effects)
         effects.record()
@@ -242,7 +246,7 @@ struct CallMachine: Sendable {
         )
         participant.transferredBy = call.participants[index].rawId
         call.participants.append(participant)
-        ring(call, call.participants.count - 1, &effects)
+        ring(call, call.participants.count - 1, at: now, &effects)
         effects.reply(to: me)
         return effects
     }
@@ -476,8 +480,11 @@ struct CallMachine: Sendable {
         }
     }
 
-    /// Rings every registered endpoint of the participant's user (unless a fault silenced them).
-    private func ring(_ call: LiveCall, _ index: Int, _ effects: inout CallEffects) {
+    /// Rings every registered endpoint of the participant's user; an app user's resource also
+    /// hears of it (`IncomingCall`, recorded with the call), even when a fault keeps the devices
+    /// silent (the service offered the call; only the callee's devices stay quiet).
+    private func ring(_ call: LiveCall, _ index: Int, at now: Date, _ effects: inout CallEffects) {
+        if let event = CallEvents.incoming(call, index, at: now) { effects.record([event]) }
         guard call.participants[index].rings else { return }
         effects.send(.incomingCall(call.incomingCall(for: index)), to: .user(call.participants[index].rawId, except: nil))
     }

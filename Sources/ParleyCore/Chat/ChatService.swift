@@ -78,7 +78,7 @@ public struct ChatService: Sendable {
                 .system(.topicUpdated, ChatMessageContent(topic: topic, initiator: initiator)),
             ],
             idempotencyKey: idempotencyKey.map { "\(initiator)|\($0)" },
-            event: event(.chatThreadCreated, thread.id, caller, now, ["topic": topic])
+            event: event(.chatThreadCreated, thread.id, caller, now, ["topic": topic], in: thread)
         )
         return (created, invalid)
     }
@@ -113,8 +113,9 @@ public struct ChatService: Sendable {
         try ChatPermissions.require(.manageThreads, caller)
         try limit(.deleteThread, key: caller.rawId)
         let now = clock.now()
+        let thread: ChatThread
         do {
-            _ = try await access(threadId, caller)
+            thread = try await access(threadId, caller).thread
         } catch let error as ParleyError where error.code == .notFound {
             return  // deleting what is gone is a success, as DELETE is idempotent
         }
@@ -126,7 +127,14 @@ public struct ChatService: Sendable {
             removing: removed,
             at: now,
             guard: ChatGuard(participant: caller.rawId),
-            event: event(.chatThreadDeleted, threadId, caller, now, removed.isEmpty ? [:] : ["removedParticipants": removed.joined(separator: ",")])
+            event: event(
+                .chatThreadDeleted,
+                threadId,
+                caller,
+                now,
+                removed.isEmpty ? [:] : ["removedParticipants": removed.joined(separator: ",")],
+                in: thread
+            )
         )
     }
 
@@ -135,7 +143,7 @@ public struct ChatService: Sendable {
         guard let topic else { return }  // `{}`: nothing to change
         try Self.validateTopic(topic)
         try limit(.updateThread, key: threadId)
-        _ = try await access(threadId, caller)
+        let thread = try await access(threadId, caller).thread
         let now = clock.now()
         try await store.updateTopic(
             threadId,
@@ -143,7 +151,7 @@ public struct ChatService: Sendable {
             message: .system(.topicUpdated, ChatMessageContent(topic: topic, initiator: caller.rawId)),
             at: now,
             guard: ChatGuard(participant: caller.rawId),
-            event: event(.chatThreadPropertiesUpdated, threadId, caller, now, ["topic": topic])
+            event: event(.chatThreadPropertiesUpdated, threadId, caller, now, ["topic": topic], in: thread)
         )
     }
 
@@ -180,7 +188,7 @@ public struct ChatService: Sendable {
             initiator: caller.rawId,
             at: now,
             guard: ChatGuard(participant: caller.rawId),
-            event: event(.chatParticipantsAdded, threadId, caller, now, ["participants": valid.map(\.rawId).joined(separator: ",")])
+            event: event(.chatParticipantsAdded, threadId, caller, now, ["participants": valid.map(\.rawId).joined(separator: ",")], in: thread)
         )
         return invalid
     }
@@ -204,7 +212,7 @@ public struct ChatService: Sendable {
                 initiator: caller.rawId,
                 at: now,
                 guard: ChatGuard(participant: caller.rawId),
-                event: event(.chatParticipantRemoved, threadId, caller, now, ["participant": rawId])
+                event: event(.chatParticipantRemoved, threadId, caller, now, ["participant": rawId], in: thread)
             )
         }
     }
@@ -262,7 +270,7 @@ public struct ChatService: Sendable {
         try Self.validateDisplayName(senderDisplayName)
         try Self.validateAttachments(attachments)
         try limit(.sendMessage, key: threadId)
-        if caller.resourceId == nil { try await requireInteropForOrgMessage(in: threadId, from: caller) }
+        let filedUnder = caller.resourceId == nil ? try await requireInteropForOrgMessage(in: threadId, from: caller) : nil
         let now = clock.now()
         // Attachments get server ids, in the order given (senders' ids are only local names).
         let attachments = attachments.map { draft in
@@ -291,7 +299,7 @@ public struct ChatService: Sendable {
                     to: threadId,
                     at: now,
                     guard: ChatGuard(participant: caller.rawId, allowsTeamsParticipants: clearedForTeams),
-                    event: event(.chatMessageReceived, threadId, caller, now)
+                    event: event(.chatMessageReceived, threadId, caller, now, in: filedUnder)
                 )
             }
         }
@@ -359,6 +367,7 @@ public struct ChatService: Sendable {
         try limit(.sendMessage, key: threadId)
         _ = try await message(messageId, in: threadId, for: caller)
         guard content != nil || metadata != nil else { return }
+        let filedUnder = caller.resourceId == nil ? try await store.thread(id: threadId) : nil
         let now = clock.now()
         _ = try await store.editMessage(
             messageId,
@@ -367,7 +376,7 @@ public struct ChatService: Sendable {
             metadata: metadata,
             at: now,
             guard: ChatGuard(participant: caller.rawId, messageSender: caller.rawId),
-            event: event(.chatMessageEdited, threadId, caller, now, ["messageId": messageId])
+            event: event(.chatMessageEdited, threadId, caller, now, ["messageId": messageId], in: filedUnder)
         )
     }
 
@@ -376,13 +385,14 @@ public struct ChatService: Sendable {
         try limit(.sendMessage, key: threadId)
         let message = try await message(messageId, in: threadId, for: caller)
         guard message.deletedAt == nil else { return }
+        let filedUnder = caller.resourceId == nil ? try await store.thread(id: threadId) : nil
         let now = clock.now()
         try await store.deleteMessage(
             messageId,
             in: threadId,
             at: now,
             guard: ChatGuard(participant: caller.rawId, messageSender: caller.rawId),
-            event: event(.chatMessageDeleted, threadId, caller, now, ["messageId": messageId])
+            event: event(.chatMessageDeleted, threadId, caller, now, ["messageId": messageId], in: filedUnder)
         )
     }
 
@@ -582,10 +592,11 @@ public struct ChatService: Sendable {
     }
 
     /// A Teams user's message reaches a thread's app users only while the Teams user may meet
-    /// app users of the thread's resource.
-    private func requireInteropForOrgMessage(in threadId: String, from caller: ChatCaller) async throws {
-        guard let thread = try await store.thread(id: threadId), let resource = thread.resourceId else { return }
+    /// app users of the thread's resource. Returns the thread (its message events are its resource's).
+    private func requireInteropForOrgMessage(in threadId: String, from caller: ChatCaller) async throws -> ChatThread? {
+        guard let thread = try await store.thread(id: threadId), let resource = thread.resourceId else { return nil }
         try await requireInterop(caller.rawId, resource: resource)
+        return thread
     }
 
     /// Throws the gate's denial when the org user `rawId` may not meet app users of `resource`.
@@ -605,17 +616,26 @@ public struct ChatService: Sendable {
         }
     }
 
+    /// A chat event. It is filed under the thread's resource when it has one (so a change an
+    /// org user makes in a resource's thread is the resource's event, docs/events.md), else
+    /// under the caller's home; it carries the thread's creation time where the Event Grid
+    /// events of the change need it.
     private func event(
         _ kind: DomainEvent.Kind,
         _ threadId: String,
         _ caller: ChatCaller,
         _ now: Date,
-        _ data: [String: String] = [:]
+        _ data: [String: String] = [:],
+        in thread: ChatThread? = nil
     ) -> DomainEvent {
         var data = data
         data["initiator"] = caller.rawId
+        if let thread, ![.chatMessageReceived, .chatMessageEdited, .chatMessageDeleted].contains(kind) {
+            data["threadCreatedAt"] = String(Int64((thread.createdAt.timeIntervalSince1970 * 1000).rounded()))
+        }
+        let key = thread?.resourceId?.uuidString.lowercased() ?? caller.homeKey
         // The store completes the detail (audience, message, participants) as it commits.
-        return DomainEvent(kind: kind, resourceId: caller.homeKey, subject: threadId, occurredAt: now, data: data, chat: ChatEventDetail())
+        return DomainEvent(kind: kind, resourceId: key, subject: threadId, occurredAt: now, data: data, chat: ChatEventDetail())
     }
 
     // MARK: Validation

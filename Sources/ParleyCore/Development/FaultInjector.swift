@@ -104,7 +104,7 @@ public final class FaultInjector: Sendable {
 
     /// Whether any rule could strike requests of `api` (a cheap check before describing one).
     public func hasRules(for api: FaultAPI) -> Bool {
-        book.withLock { book in book.rules.contains { $0.match.api == nil ? api != .ringing : $0.match.api == api } }
+        book.withLock { book in book.rules.contains { $0.match.api == nil ? api.isMatchedWithoutName : $0.match.api == api } }
     }
 
     // MARK: Validation
@@ -120,9 +120,21 @@ public final class FaultInjector: Sendable {
                 }
             throw ParleyError(.validation, "A '\(action.kind)' fault needs match.api \(fits).", target: "match.api")
         }
-        if let operation = match.operation {
+        if let operation = match.operation, match.api == .eventDelivery {
+            guard (1...128).contains(operation.count) else {
+                throw ParleyError(
+                    .validation,
+                    "match.operation (an event subscription's name) must be 1 to 128 characters.",
+                    target: "match.operation"
+                )
+            }
+        } else if let operation = match.operation {
             guard match.api == .calling || match.api == nil else {
-                throw ParleyError(.validation, "match.operation names a calling request: use it with match.api 'calling'.", target: "match.operation")
+                throw ParleyError(
+                    .validation,
+                    "match.operation names a calling request (match.api 'calling') or an event subscription (match.api 'eventDelivery').",
+                    target: "match.operation"
+                )
             }
             guard callingOperations.contains(where: { $0.lowercased() == operation.lowercased() }) else {
                 throw ParleyError(

@@ -50,8 +50,10 @@ public enum FaultAPI: String, Sendable, CaseIterable {
     case callRecording
     /// The organization side's Graph-shaped API (`/v1.0/…`).
     case graph
-    /// The organization's sign-in (`/{tenant}/oauth2/v2.0/…`, discovery, keys).
+    /// The organization's sign-in (`/{tenant}/oauth2/v2.0/…`: token, authorize, discovery, keys).
     case oauth
+    /// The web app's backend (`/webapp/v1/…`).
+    case webApp
     /// Parley's own user endpoints (`/parley/v1/…`).
     case parley
     /// Opening a real-time WebSocket (the upgrade request).
@@ -60,9 +62,18 @@ public enum FaultAPI: String, Sendable, CaseIterable {
     case calling
     /// A callee's devices being rung: ``FaultAction/noAnswer`` and ``FaultAction/decline``.
     case ringing
+    /// An attempt to deliver a batch of events to a subscription's webhook: a status fails the
+    /// attempt as if the webhook had answered it (retried, or dead-lettered, as Event Grid
+    /// does), a delay holds it, a close fails it as a dropped connection. Matched by resource
+    /// and by subscription name (`operation`).
+    case eventDelivery
 
     /// APIs answered over HTTP (a status, a delay or a closed connection).
-    public var isHTTP: Bool { self != .calling && self != .ringing }
+    public var isHTTP: Bool { self != .calling && self != .ringing && self != .eventDelivery }
+
+    /// Whether a rule that names no API strikes here: not the ringing of devices nor deliveries
+    /// to webhooks, which are no client's requests (a rule names them to strike them).
+    var isMatchedWithoutName: Bool { self != .ringing && self != .eventDelivery }
 }
 
 /// Which requests a rule hits: every field given must match; an absent field matches anything.
@@ -103,7 +114,7 @@ public struct FaultMatch: Sendable, Equatable {
 
     func matches(_ request: FaultRequest) -> Bool {
         if let api, api != request.api { return false }
-        if api == nil, request.api == .ringing { return false }
+        if api == nil, !request.api.isMatchedWithoutName { return false }
         if let operation, operation.lowercased() != request.operation?.lowercased() { return false }
         if let method, method.uppercased() != request.method { return false }
         if let path, !(request.path.map { PathPattern.matches(pattern: path, path: $0) } ?? false) { return false }

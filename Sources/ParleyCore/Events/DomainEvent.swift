@@ -36,6 +36,21 @@ public struct DomainEvent: Sendable, Equatable {
         public static let callEnded = Kind(rawValue: "CallEnded")
         public static let callParticipantAdded = Kind(rawValue: "CallParticipantAdded")
         public static let callParticipantRemoved = Kind(rawValue: "CallParticipantRemoved")
+        /// A call rings an app user (the `IncomingCall` event of Event Grid).
+        public static let incomingCall = Kind(rawValue: "IncomingCall")
+        public static let eventSubscriptionCreated = Kind(rawValue: "EventSubscriptionCreated")
+        public static let eventSubscriptionUpdated = Kind(rawValue: "EventSubscriptionUpdated")
+        public static let eventSubscriptionValidated = Kind(rawValue: "EventSubscriptionValidated")
+        public static let eventSubscriptionFailed = Kind(rawValue: "EventSubscriptionFailed")
+        public static let eventSubscriptionDeleted = Kind(rawValue: "EventSubscriptionDeleted")
+        public static let tenantAppRedirectURIsSet = Kind(rawValue: "TenantAppRedirectUrisSet")
+        public static let authorizationCodeIssued = Kind(rawValue: "OrgAuthorizationCodeIssued")
+        public static let signInSessionStarted = Kind(rawValue: "OrgSignInSessionStarted")
+        public static let signInSessionRefreshed = Kind(rawValue: "OrgSignInSessionRefreshed")
+        public static let signInSessionEnded = Kind(rawValue: "OrgSignInSessionEnded")
+        public static let resourceWebAppUpdated = Kind(rawValue: "ResourceWebAppUpdated")
+        public static let webVisitorJoined = Kind(rawValue: "WebVisitorJoined")
+        public static let webVisitorLeft = Kind(rawValue: "WebVisitorLeft")
         /// Development mode restored a snapshot: positions before this one are of another history.
         public static let stateRestored = Kind(rawValue: "ParleyStateRestored")
         /// Ephemeral: published, never stored.
@@ -93,5 +108,24 @@ public struct RecordedEvent: Sendable, Equatable {
     public init(position: Int64, event: DomainEvent) {
         self.position = position
         self.event = event
+    }
+}
+
+extension DomainEvent {
+    /// Records the message as it is at this change (body, type, sender's name, metadata,
+    /// version, compose time), so that what is raised later describes the change as it was,
+    /// even after the message is edited or deleted. A deleted message keeps no body.
+    public mutating func describeMessage(_ message: ChatMessage) {
+        data["messageId"] = message.id
+        data["messageType"] = message.type.rawValue
+        data["version"] = message.version
+        data["composeTime"] = String(Int64((message.createdAt.timeIntervalSince1970 * 1000).rounded()))
+        data["senderDisplayName"] = message.senderDisplayName
+        if message.deletedAt == nil {
+            data["body"] = message.content.message ?? ""
+            if let metadata = message.metadata, let text = try? JSONEncoder().encode(metadata) {
+                data["metadata"] = String(decoding: text, as: UTF8.self)
+            }
+        }
     }
 }

@@ -10,10 +10,10 @@ public struct OrgSignInService: Sendable {
     public static let appRoles = ["Chat.ReadWrite.All", "User.Read.All"]
     public static let tokenLifetime: TimeInterval = 3600
 
-    private let store: any ParleyStore
-    private let tokens: OrgTokenAuthority
-    private let clock: any WallClock
-    private let ids: any IdentifierGenerator
+    let store: any ParleyStore
+    let tokens: OrgTokenAuthority
+    let clock: any WallClock
+    let ids: any IdentifierGenerator
 
     public init(store: any ParleyStore, tokens: OrgTokenAuthority, clock: any WallClock, ids: any IdentifierGenerator = RandomIdentifierGenerator()) {
         self.store = store
@@ -42,11 +42,32 @@ public struct OrgSignInService: Sendable {
         issuer: String
     ) async throws -> OrgTokens {
         let (app, _) = try await registeredApp(clientId, in: tenant)
-        let requested = try OrgTokenRequestScope.parse(scope, grant: .password, tenant: tenant)
+        let requested = try OrgTokenRequestScope.parse(scope, grant: .delegated, tenant: tenant)
+        let user = try await person(username, password: password, in: tenant)
+        return try await userTokens(for: user, app: app, tenant: tenant, issuer: issuer, requested: requested, nonce: nil, sessionId: nil)
+    }
+
+    /// The person of `tenant` with this user principal name and password, or `invalid_grant`
+    /// (the same for an unknown person, a wrong password and a person with no password).
+    func person(_ username: String, password: String, in tenant: Tenant) async throws -> OrgUser {
         let invalid = OAuthError.invalidGrant("AADSTS50126: Error validating credentials due to invalid username or password.")
         guard let user = try await store.orgUser(userPrincipalName: username.lowercased()), user.tenantId == tenant.id,
             let hash = try await store.passwordHash(of: user.id), PasswordHasher.verify(password, against: hash)
         else { throw invalid }
+        return user
+    }
+
+    /// An access token for the API `requested` names and an id token for a signed-in person; the
+    /// id token carries `nonce` and the session's id (`sid`) when there are.
+    func userTokens(
+        for user: OrgUser,
+        app: TenantApp,
+        tenant: Tenant,
+        issuer: String,
+        requested: OrgTokenRequestScope,
+        nonce: String?,
+        sessionId: String?
+    ) async throws -> OrgTokens {
         let now = clock.now()
         let iat = Int(now.timeIntervalSince1970)
         let exp = iat + Int(Self.tokenLifetime)
@@ -83,7 +104,9 @@ public struct OrgSignInService: Sendable {
             sub: oid,
             preferred_username: user.userPrincipalName,
             name: user.displayName,
-            ver: "2.0"
+            ver: "2.0",
+            nonce: nonce,
+            sid: sessionId
         )
         return OrgTokens(
             accessToken: try await tokens.sign(access),
@@ -174,14 +197,20 @@ public struct OrgSignInService: Sendable {
     // MARK: Apps
 
     /// Registers an app in the tenant; returns it with its client secret (shown only now).
-    public func registerApp(in tenantId: UUID, displayName: String) async throws -> (TenantApp, secret: String) {
+    public func registerApp(in tenantId: UUID, displayName: String, redirectUris: [String] = []) async throws -> (TenantApp, secret: String) {
         guard try await store.tenant(id: tenantId) != nil else {
             throw ParleyError(.notFound, "Tenant '\(tenantId.uuidString.lowercased())' was not found.", target: "tenantId")
         }
         guard !displayName.isEmpty, displayName.count <= 256 else {
             throw ParleyError(.validation, "An app needs a display name of 1-256 characters.", target: "displayName")
         }
-        let app = TenantApp(appId: ids.uuid(), tenantId: tenantId, displayName: displayName, createdAt: clock.now())
+        let app = TenantApp(
+            appId: ids.uuid(),
+            tenantId: tenantId,
+            displayName: displayName,
+            redirectUris: try RedirectURI.validate(list: redirectUris),
+            createdAt: clock.now()
+        )
         let secret = SecretGenerator.base64Secret(byteCount: 30)
         try await store.insertApp(
             app,
@@ -213,7 +242,7 @@ public struct OrgSignInService: Sendable {
     }
 
     /// The tenant's app `clientId` and the hash of its secret, or `unauthorized_client`.
-    private func registeredApp(_ clientId: String, in tenant: Tenant) async throws -> (TenantApp, secretHash: String) {
+    func registeredApp(_ clientId: String, in tenant: Tenant) async throws -> (TenantApp, secretHash: String) {
         guard let id = UUID(uuidString: clientId), let (app, secretHash) = try await store.app(id: id), app.tenantId == tenant.id else {
             throw OAuthError.unauthorizedClient(
                 "AADSTS700016: Application with identifier '\(clientId)' was not found in the directory '\(tenant.domain)'."
@@ -222,7 +251,7 @@ public struct OrgSignInService: Sendable {
         return (app, secretHash)
     }
 
-    private static func secretHash(_ secret: String) -> String {
+    static func secretHash(_ secret: String) -> String {
         Data(SHA256.hash(data: Data(secret.utf8))).base64EncodedString()
     }
 }
@@ -233,6 +262,9 @@ public struct OrgTokens: Sendable {
     public var idToken: String?
     public var scope: String
     public var expiresIn: Int
+    /// For the authorization code and refresh token grants, when `offline_access` was asked for:
+    /// the session's next refresh token (single use).
+    public var refreshToken: String?
     /// The signed-in object id and tenant, for MSAL's `client_info`.
     public var subject: String
     public var tenantId: String

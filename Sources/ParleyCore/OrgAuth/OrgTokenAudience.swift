@@ -48,7 +48,9 @@ public struct OrgTokenAudience: Sendable, Hashable {
 /// What a token request's `scope` asks for: one API, its permissions, and the scope string to
 /// report back.
 struct OrgTokenRequestScope: Sendable, Equatable {
-    enum Grant { case password, clientCredentials }
+    /// Whose token is asked for: a person's (password, authorization code and refresh token
+    /// grants) or an app's (client credentials).
+    enum Grant { case delegated, clientCredentials }
 
     var audience: OrgTokenAudience
     /// The scope as asked for (the response's `scope`; MSAL caches the token under it).
@@ -104,10 +106,10 @@ struct OrgTokenRequestScope: Sendable, Equatable {
         }
         let forPeople: [OrgTokenAudience] = [.graph, .teams]
         let forApps: [OrgTokenAudience] = [.graph, .communication]
-        guard (grant == .password ? forPeople : forApps).contains(audience) else {
+        guard (grant == .delegated ? forPeople : forApps).contains(audience) else {
             throw OAuthError.invalidScope(
                 "AADSTS70011: The provided value for the input parameter 'scope' is not valid. Parley issues tokens for "
-                    + "\(audience.identifier) to \(grant == .password ? "applications (client credentials)" : "people (delegated)") only."
+                    + "\(audience.identifier) to \(grant == .delegated ? "applications (client credentials)" : "people (delegated)") only."
             )
         }
         if audience == .teams, let unknown = permissions.first(where: { $0 != ".default" && !OrgTokenAudience.teamsPermissions.contains($0) }) {

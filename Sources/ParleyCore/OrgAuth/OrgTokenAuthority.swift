@@ -26,6 +26,11 @@ public struct OrgTokenAuthority: Sendable {
         try await keys.sign(claims, kid: JWKIdentifier(string: keyId))
     }
 
+    /// The claims of an id token this authority signed, expired or not (for `id_token_hint`).
+    func verifiedIdClaims(of token: String) async -> OrgIdTokenClaims? {
+        try? await keys.verify(token, as: OrgIdTokenClaims.self)
+    }
+
     func verifiedAccessClaims(of token: String) async throws(ParleyError) -> OrgAccessTokenClaims {
         do {
             return try await keys.verify(token, as: OrgAccessTokenClaims.self)

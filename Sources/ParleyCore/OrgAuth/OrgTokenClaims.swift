@@ -45,6 +45,10 @@ struct OrgIdTokenClaims: JWTPayload, Equatable {
     var preferred_username: String
     var name: String
     var ver: String
+    /// The OpenID Connect nonce of the authorization request (code flow only).
+    var nonce: String?
+    /// The sign-in session (code flow only); `/logout` with this token as `id_token_hint` ends it.
+    var sid: String?
 
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }

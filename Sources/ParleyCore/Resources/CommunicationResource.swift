@@ -12,13 +12,17 @@ public struct CommunicationResource: Sendable, Equatable {
     public var primaryKey: String
     public var secondaryKey: String
     public var createdAt: Date
+    /// Whether Parley's web app backend serves this resource's visitors (off until the operator
+    /// turns it on: `parley resources web-app enable`).
+    public var webAppEnabled: Bool
 
-    public init(name: String, immutableId: UUID, primaryKey: String, secondaryKey: String, createdAt: Date) {
+    public init(name: String, immutableId: UUID, primaryKey: String, secondaryKey: String, createdAt: Date, webAppEnabled: Bool = false) {
         self.name = name
         self.immutableId = immutableId
         self.primaryKey = primaryKey
         self.secondaryKey = secondaryKey
         self.createdAt = createdAt
+        self.webAppEnabled = webAppEnabled
     }
 
     /// The lower-case immutable id, as it appears in raw ids and tokens.

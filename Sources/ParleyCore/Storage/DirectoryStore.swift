@@ -25,6 +25,9 @@ public protocol DirectoryStore: Sendable {
     func setPasswordHash(_ hash: String, of userId: UUID, event: DomainEvent) async throws -> Bool
     func passwordHash(of userId: UUID) async throws -> String?
     func orgUser(userPrincipalName: String) async throws -> OrgUser?
+    /// People of the given tenants whose display name (or a word of it), user principal name or
+    /// mail starts with `text` (case-insensitive), by display name, at most `limit`.
+    func searchOrgUsers(_ text: String, in tenantIds: [UUID], limit: Int) async throws -> [OrgUser]
 
     /// Registers an app with the hash of its client secret.
     func insertApp(_ app: TenantApp, secretHash: String, event: DomainEvent) async throws

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Implemented by `ParleySQLite` (the embedded default, also used in-memory) and later by
 /// `ParleyPostgres`; one conformance suite runs against every implementation.
-public protocol ParleyStore: ChatStore, DirectoryStore, CallStore, RoleAssignmentStore {
+public protocol ParleyStore: ChatStore, DirectoryStore, CallStore, RoleAssignmentStore, SignInStore, WebAppStore, EventSubscriptionStore {
     // MARK: Server secrets
 
     /// The secret stored under `name`, inserting `makeValue()` first if there is none. Atomic:
@@ -40,7 +40,8 @@ public protocol ParleyStore: ChatStore, DirectoryStore, CallStore, RoleAssignmen
     /// The first and last positions still in the event log (nil when it is empty).
     func eventLogBounds() async throws -> EventLogBounds?
     /// Deletes events that occurred before `cutoff`, oldest first, at most `limit` of them; the
-    /// latest event always stays (positions never go back). Returns how many were deleted.
+    /// latest event always stays (positions never go back), and so does every event after the
+    /// cursor of an active event subscription. Returns how many were deleted.
     func pruneEvents(before cutoff: Date, limit: Int) async throws -> Int
     /// Notified after every committed write, so the event log can be tailed without polling.
     var commits: CommitNotifier { get }

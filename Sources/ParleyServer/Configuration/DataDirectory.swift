@@ -18,6 +18,22 @@ struct DataDirectory: Sendable {
     var serverKeyPath: String { root.appendingPathComponent("server-key.pem").path }
     /// The ready document of the last start; the CLI reads it to find the server and admin key.
     var readyDocumentPath: String { root.appendingPathComponent("ready.json").path }
+    /// Dead-lettered events of event subscriptions.
+    var deadLetters: URL { root.appendingPathComponent("dead-letters", isDirectory: true) }
+
+    /// This node's id (created on first start): it owns the leases of the event subscriptions
+    /// it delivers, and takes them back at once after a restart.
+    func nodeId() throws -> String {
+        let path = root.appendingPathComponent("node-id").path
+        if let existing = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }),
+            let id = UUID(uuidString: existing.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            return id.uuidString.lowercased()
+        }
+        let id = UUID().uuidString.lowercased()
+        try Self.write(Data((id + "\n").utf8), to: path, secret: false)
+        return id
+    }
 
     /// Writes `contents` atomically; secrets are readable by the owner only.
     static func write(_ contents: Data, to path: String, secret: Bool) throws {

@@ -45,6 +45,8 @@ public struct ParleyConfiguration: Sendable {
     public var relay = RelaySettings()
     /// Development mode: fault injection, a controllable clock, snapshots (off by default).
     public var development = DevelopmentConfiguration()
+    /// Event Grid-style delivery of events to webhooks.
+    public var events = EventsConfiguration()
 
     public init() {}
 
@@ -82,6 +84,12 @@ public struct ParleyConfiguration: Sendable {
     ///   - `dev.allowNonLoopback` (bool, default false): allow development mode on an address
     ///     other than loopback.
     ///   - `dev.snapshotDirectory` (string, default `<data directory>/snapshots`).
+    ///   - `events.allowHttpWebhooks` (bool, default false): accept plain-HTTP webhook URLs
+    ///     (local development).
+    ///   - `events.maxRetryDelaySeconds` (double, optional): cap on every retry delay and
+    ///     probation (local development; default Event Grid's schedule).
+    ///   - `events.deliveryConcurrency` (int, default 8): batches in flight per subscription.
+    ///   - `events.webhookCAFile` (string, optional): extra CAs trusted for webhook endpoints.
     public init(reader: ConfigReader) throws {
         host = reader.string(forKey: "http.host", default: host)
         port = reader.int(forKey: "http.port", default: port)
@@ -120,6 +128,7 @@ public struct ParleyConfiguration: Sendable {
         calling = try CallingConfiguration(reader: reader)
         relay = try RelaySettings(reader: reader)
         development = DevelopmentConfiguration(reader: reader)
+        events = try EventsConfiguration(reader: reader)
         guard (0...65535).contains(port) else { throw ConfigurationError("http.port \(port) is not a port number") }
         guard maxBodyBytes > 0 else { throw ConfigurationError("http.maxBodyBytes must be positive") }
         guard clockSkewSeconds >= 0 else { throw ConfigurationError("auth.clockSkewSeconds must not be negative") }

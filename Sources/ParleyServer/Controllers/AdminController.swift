@@ -5,6 +5,7 @@ import ParleyCore
 /// The operator API (`/admin`), authenticated by the admin key.
 struct AdminController {
     let resources: ResourceService
+    let webApp: WebAppService
     let endpoint: ServerEndpoint
     let maxBodyBytes: Int
 
@@ -14,6 +15,16 @@ struct AdminController {
         group.get("resources/{name}", use: show)
         group.get("resources/{name}/connection-string", use: connectionString)
         group.post("resources/{name}/keys/{kind}/regenerate", use: regenerateKey)
+        group.put("resources/{name}/web-app", use: setWebApp)
+    }
+
+    /// Turns the resource's web app backend on or off (docs/webapp.md).
+    @Sendable func setWebApp(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await WireIO.required(
+            WireIO.decodeStrict(WebAppSettingsModel.self, allowedFields: ["enabled"], from: &request, limit: maxBodyBytes)
+        )
+        return try WireIO.json(model(try await webApp.setEnabled(body.enabled, of: try WireIO.pathParameter("name", in: context))))
     }
 
     @Sendable func list(_ request: Request, context: ParleyRequestContext) async throws -> Response {
@@ -65,7 +76,8 @@ struct AdminController {
             secondaryKey: resource.secondaryKey,
             connectionString: resource.connectionString(endpoint: url),
             resourceEndpoint: ResourceEndpoints.url(of: resource, server: url),
-            createdOn: WireTimestamp.rfc3339(resource.createdAt)
+            createdOn: WireTimestamp.rfc3339(resource.createdAt),
+            webApp: WebAppSettingsModel(enabled: resource.webAppEnabled)
         )
     }
 }

@@ -22,6 +22,7 @@ struct DirectoryAdminController {
         group.put("tenants/{tenantId}/users/{userId}/password", use: setPassword)
         group.get("tenants/{tenantId}/apps", use: listApps)
         group.post("tenants/{tenantId}/apps", use: registerApp)
+        group.put("tenants/{tenantId}/apps/{appId}/redirect-uris", use: setRedirectURIs)
         group.get("tenants/{tenantId}/voice-apps", use: listVoiceApps)
         group.post("tenants/{tenantId}/voice-apps", use: addVoiceApp)
     }
@@ -71,10 +72,25 @@ struct DirectoryAdminController {
     @Sendable func registerApp(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
         let body = try await WireIO.required(
-            WireIO.decodeStrict(TenantAppCreateRequest.self, allowedFields: ["displayName"], from: &request, limit: maxBodyBytes)
+            WireIO.decodeStrict(TenantAppCreateRequest.self, allowedFields: ["displayName", "redirectUris"], from: &request, limit: maxBodyBytes)
         )
-        let (app, secret) = try await signIn.registerApp(in: try tenantId(context), displayName: body.displayName)
+        let (app, secret) = try await signIn.registerApp(
+            in: try tenantId(context),
+            displayName: body.displayName,
+            redirectUris: body.redirectUris ?? []
+        )
         return try WireIO.json(Self.model(app, secret: secret), status: .created)
+    }
+
+    /// Replaces an app registration's redirect URIs (the authorization code flow's return addresses).
+    @Sendable func setRedirectURIs(_ request: Request, context: ParleyRequestContext) async throws -> Response {
+        var request = request
+        let body = try await WireIO.required(
+            WireIO.decodeStrict(RedirectURIsRequest.self, allowedFields: ["redirectUris"], from: &request, limit: maxBodyBytes)
+        )
+        let appId = try Self.uuid(try WireIO.pathParameter("appId", in: context), field: "appId")
+        let app = try await signIn.setRedirectURIs(body.redirectUris, of: appId, in: try tenantId(context))
+        return try WireIO.json(Self.model(app, secret: nil))
     }
 
     static func model(_ app: TenantApp, secret: String?) -> TenantAppModel {
@@ -82,6 +98,7 @@ struct DirectoryAdminController {
             appId: app.appId.uuidString.lowercased(),
             tenantId: app.tenantId.uuidString.lowercased(),
             displayName: app.displayName,
+            redirectUris: app.redirectUris,
             clientSecret: secret
         )
     }

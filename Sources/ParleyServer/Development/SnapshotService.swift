@@ -15,6 +15,9 @@ actor SnapshotService {
     /// must match the running server's for a restore.
     static let keyFiles = ["ca.pem", "ca-key.pem", "server.pem", "server-key.pem", "relay-secret"]
     static let mustMatch: Set<String> = ["ca.pem", "ca-key.pem", "relay-secret"]
+    /// Directories of the data directory a snapshot keeps and a restore puts back: the event
+    /// subscriptions' dead letters (docs/events.md).
+    static let directories = ["dead-letters"]
     static let databaseFile = "parley.sqlite"
     static let manifestFile = "snapshot.json"
 
@@ -23,6 +26,7 @@ actor SnapshotService {
     private let directory: URL
     private let calls: CallService
     private let realtime: RealtimeGateway
+    private let eventDelivery: EventDeliveryService?
     private let clock: any WallClock
     private let realClock: any WallClock
     private let logger: Logger
@@ -33,6 +37,7 @@ actor SnapshotService {
         directory: URL,
         calls: CallService,
         realtime: RealtimeGateway,
+        eventDelivery: EventDeliveryService?,
         clock: any WallClock,
         realClock: any WallClock,
         logger: Logger = Logger(label: "parley.dev")
@@ -42,6 +47,7 @@ actor SnapshotService {
         self.directory = directory
         self.calls = calls
         self.realtime = realtime
+        self.eventDelivery = eventDelivery
         self.clock = clock
         self.realClock = realClock
         self.logger = logger
@@ -83,6 +89,9 @@ actor SnapshotService {
             try await store.writeSnapshot(to: partial.appendingPathComponent(Self.databaseFile).path)
             for file in Self.keyFiles where files.fileExists(atPath: dataDirectory.appendingPathComponent(file).path) {
                 try files.copyItem(at: dataDirectory.appendingPathComponent(file), to: partial.appendingPathComponent(file))
+            }
+            for folder in Self.directories where files.fileExists(atPath: dataDirectory.appendingPathComponent(folder).path) {
+                try files.copyItem(at: dataDirectory.appendingPathComponent(folder), to: partial.appendingPathComponent(folder))
             }
             let size = (try? files.attributesOfItem(atPath: partial.appendingPathComponent(Self.databaseFile).path)[.size] as? NSNumber)?.int64Value
             let model = DevSnapshotModel(
@@ -128,8 +137,10 @@ actor SnapshotService {
         let closed = realtime.closeAll(.stateRestored)
         let marker = DomainEvent(kind: .stateRestored, resourceId: "", subject: name, occurredAt: clock.now(), data: ["snapshot": name])
         let position = try await store.restoreSnapshot(from: database, marker: marker)
-        // Connections that opened meanwhile close too.
+        // Connections that opened meanwhile close too; deliveries start again from the restored cursors.
         realtime.restored(at: position)
+        eventDelivery?.stateRestored()
+        try replaceDirectories(with: folder)
         let elapsed = ContinuousClock.now - started
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         logger.notice("Restored snapshot '\(name)' in \(Int(milliseconds)) ms: \(callsEnded) calls ended, \(closed) connections closed.")
@@ -141,6 +152,20 @@ actor SnapshotService {
         try Self.checkName(name)
         _ = try manifest(of: name)
         try FileManager.default.removeItem(at: directory.appendingPathComponent(name, isDirectory: true))
+    }
+
+    /// Puts the snapshot's directories (dead letters) in place of the live ones: the live one is
+    /// moved aside first, so a reader sees the old or the new, and removed after.
+    private func replaceDirectories(with folder: URL) throws {
+        let files = FileManager.default
+        for name in Self.directories {
+            let live = dataDirectory.appendingPathComponent(name, isDirectory: true)
+            let aside = dataDirectory.appendingPathComponent(".\(name).replaced-\(UUID().uuidString)", isDirectory: true)
+            if files.fileExists(atPath: live.path) { try files.moveItem(at: live, to: aside) }
+            let saved = folder.appendingPathComponent(name, isDirectory: true)
+            if files.fileExists(atPath: saved.path) { try files.copyItem(at: saved, to: live) }
+            try? files.removeItem(at: aside)
+        }
     }
 
     // MARK: Checks

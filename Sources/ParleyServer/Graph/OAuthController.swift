@@ -34,14 +34,17 @@ struct OAuthController {
             authorizationEndpoint: base + "/oauth2/v2.0/authorize",
             tokenEndpoint: base + "/oauth2/v2.0/token",
             jwksUri: base + "/discovery/v2.0/keys",
-            responseTypesSupported: ["code", "id_token", "token id_token"],
+            responseTypesSupported: ["code"],
             subjectTypesSupported: ["pairwise"],
             idTokenSigningAlgValuesSupported: ["ES256"],
             scopesSupported: ["openid", "profile", "email", "offline_access"],
             tokenEndpointAuthMethodsSupported: ["client_secret_post", "client_secret_basic"],
-            grantTypesSupported: ["password", "client_credentials"],
-            claimsSupported: ["sub", "iss", "aud", "exp", "iat", "nbf", "name", "oid", "tid", "preferred_username", "ver"],
-            tenantRegionScope: nil
+            grantTypesSupported: ["authorization_code", "refresh_token", "password", "client_credentials"],
+            claimsSupported: ["sub", "iss", "aud", "exp", "iat", "nbf", "name", "oid", "tid", "preferred_username", "ver", "nonce", "sid"],
+            tenantRegionScope: nil,
+            endSessionEndpoint: base + "/oauth2/v2.0/logout",
+            codeChallengeMethodsSupported: ["S256"],
+            responseModesSupported: ["query", "fragment", "form_post"]
         )
         return try WireIO.json(document)
     }
@@ -61,7 +64,8 @@ struct OAuthController {
         return try WireIO.json(JSONWebKeySet(keys: [key]))
     }
 
-    /// `POST …/oauth2/v2.0/token`: the password and client-credentials grants. Errors
+    /// `POST …/oauth2/v2.0/token`: the password, client-credentials, authorization code and
+    /// refresh token grants (the last two in `OAuthController+AuthorizationCode.swift`). Errors
     /// (``OAuthError``) render as OAuth's `{"error", "error_description"}`.
     @Sendable func token(_ request: Request, context: ParleyRequestContext) async throws -> Response {
         var request = request
@@ -91,6 +95,10 @@ struct OAuthController {
                 throw OAuthError.invalidClient("AADSTS7000218: The request body must contain 'client_assertion' or 'client_secret'.")
             }
             tokens = try await signIn.signIn(tenant: tenant, clientId: clientId, clientSecret: secret, scope: form["scope"], issuer: issuer)
+        case "authorization_code":
+            tokens = try await authorizationCodeGrant(form, tenant: tenant, clientId: clientId, secret: basic?.secret, issuer: issuer)
+        case "refresh_token":
+            tokens = try await refreshTokenGrant(form, tenant: tenant, clientId: clientId, secret: basic?.secret, issuer: issuer)
         case let other:
             throw OAuthError.unsupportedGrantType("AADSTS70003: The app requested an unsupported grant type '\(other ?? "")'.")
         }
@@ -100,7 +108,8 @@ struct OAuthController {
             expiresIn: tokens.expiresIn,
             extExpiresIn: tokens.expiresIn,
             accessToken: tokens.accessToken,
-            idToken: tokens.idToken
+            idToken: tokens.idToken,
+            refreshToken: tokens.refreshToken
         )
         if form["client_info"] == "1", tokens.idToken != nil {
             let info = try ParleyJSON.encoder().encode(["uid": tokens.subject, "utid": tokens.tenantId])

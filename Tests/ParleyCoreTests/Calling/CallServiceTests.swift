@@ -41,7 +41,13 @@ import Testing
         #expect(record.endReason == .hungUp)
         #expect(record.connectedAt != nil && record.endedAt != nil)
         let kinds = try await harness.fixture.store.events(after: 0, limit: 1000).filter { $0.event.subject == callId }.map(\.event.kind)
-        #expect(kinds == [.callStarted, .callParticipantAdded, .callParticipantAdded, .callParticipantRemoved, .callParticipantRemoved, .callEnded])
+        // Bob is an app user: his resource also hears that the call rang him (IncomingCall).
+        #expect(
+            kinds == [
+                .callStarted, .callParticipantAdded, .incomingCall, .callParticipantAdded, .callParticipantRemoved, .callParticipantRemoved,
+                .callEnded,
+            ]
+        )
     }
 
     @Test func declineEndsTheCallerWith603() async throws {
