@@ -24,9 +24,12 @@ import requests
 
 import support
 import webhooks
-from test_call_recording import connect_call, hang_up, sockets  # noqa: F401 - `sockets` is a fixture
+from support import connect_call
+from test_call_recording import hang_up, sockets  # noqa: F401 - `sockets` is a fixture
 from test_graph_chat_interop import shared_thread, teams  # noqa: F401 - `teams` is a fixture
 from webhooks import of_type, raw
+
+pytestmark = pytest.mark.parley_admin  # event subscriptions are made through Parley's operator API (ACS makes them through ARM)
 
 CHAT_TYPES = {
     "ChatThreadCreated", "ChatThreadCreatedWithUser", "ChatMessageReceived", "ChatMessageReceivedInThread",

@@ -25,7 +25,10 @@ import support
 import webhooks
 from test_chat_durability import PARLEY_BIN, Server
 
-pytestmark = pytest.mark.skipif(not PARLEY_BIN, reason="PARLEY_BIN is not set (scripts/test exports it); these tests run their own servers")
+pytestmark = [
+    pytest.mark.skipif(not PARLEY_BIN, reason="PARLEY_BIN is not set (scripts/test exports it); these tests run their own servers"),
+    pytest.mark.parley_only("these tests start and kill Parley servers of their own"),
+]
 
 RETRY_CAP_SECONDS = "5"
 

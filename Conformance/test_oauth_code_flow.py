@@ -33,7 +33,10 @@ REDIRECT = "http://localhost:8765/callback"
 # MSAL 1.39 suggests response_mode=form_post whenever a flow asks for the default (query); the
 # query mode is what single-page apps use (Parley's web app among them), so it is tested as is,
 # and form_post in the confidential client's test.
-pytestmark = pytest.mark.filterwarnings("ignore:response_mode='form_post' is recommended:UserWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:response_mode='form_post' is recommended:UserWarning"),
+    pytest.mark.parley_admin,
+]
 
 
 def user_and_app(org: support.Org):

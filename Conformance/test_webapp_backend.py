@@ -21,6 +21,8 @@ from azure.communication.chat import ChatClient, CommunicationTokenCredential
 
 import support
 
+pytestmark = [pytest.mark.parley_admin, pytest.mark.parley_only("Parley's own web app and its backend")]
+
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",

@@ -32,6 +32,8 @@ import support
 from conftest import Http
 from webapp_ui import MEDIA_FLAGS, Person
 
+pytestmark = [pytest.mark.parley_admin, pytest.mark.parley_only("Parley's own web app and its backend")]
+
 PASSWORD = support.PASSWORD
 
 

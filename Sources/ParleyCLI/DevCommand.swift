@@ -90,8 +90,10 @@ struct DevCommand: AsyncParsableCommand {
                     """
             )
             @OptionGroup var server: ServerOptions
-            @Option(help: "identity, chat, relay, callRecording, graph, oauth, parley, realtime, calling or ringing.") var api: String?
-            @Option(help: "A calling request (startCall, acceptCall, hangUp, …).") var operation: String?
+            @Option(help: "identity, chat, relay, callRecording, graph, oauth, webApp, parley, realtime, calling, ringing or eventDelivery.")
+            var api: String?
+            @Option(help: "A calling request (startCall, acceptCall, hangUp, …), or with eventDelivery an event subscription's name.")
+            var operation: String?
             @Option(help: "An HTTP method.") var method: String?
             @Option(help: "A path pattern: * for one segment, a final ** for the rest.") var path: String?
             @Option(help: "A resource name or immutable id.") var resource: String?

@@ -185,7 +185,7 @@ public struct ParleyEnvironment: Sendable {
                     realClock: realClock
                 )
             )
-            Self.followMoves(of: developmentClock, calls: calls, realtime: realtime, eventDelivery: eventDelivery)
+            Self.followMoves(of: developmentClock, calls: calls, realtime: realtime, events: (eventSubscriptions, eventDelivery))
         }
         return ParleyEnvironment(
             configuration: configuration,
@@ -219,19 +219,26 @@ public struct ParleyEnvironment: Sendable {
     }
 
     /// What waits on real time reacts when the development clock moves, before the move returns:
-    /// ringing and grace periods end, connections whose token expired close, old events go;
-    /// event deliveries whose retry, probation or time to live came due run, and validation
-    /// windows that closed fail.
+    /// ringing and grace periods end, connections whose token expired close, old events go, and
+    /// manual validation windows that closed fail. Event deliveries whose retry, probation or
+    /// time to live came due are woken (they run after the move returns: they wait on webhooks).
     private static func followMoves(
         of clock: DevelopmentClock,
         calls: CallService,
         realtime: RealtimeGateway,
-        eventDelivery: EventDeliveryService
+        events: (subscriptions: EventSubscriptionService, delivery: EventDeliveryService)
     ) {
         let logger = Logger(label: "parley.dev")
         clock.whenMoved { calls.sweep() }
         clock.whenMoved { realtime.closeExpired() }
-        clock.whenMoved { eventDelivery.clockMoved() }
+        clock.whenMoved {
+            do {
+                _ = try await events.subscriptions.failExpiredValidations()
+            } catch {
+                logger.error("Failing expired validations after a clock move failed: \(error)")
+            }
+            events.delivery.clockMoved()
+        }
         clock.whenMoved {
             do {
                 try await realtime.pruneEvents()

@@ -86,6 +86,28 @@ import Testing
         #expect(faults.fault(for: request) == .delay(milliseconds: 5))
     }
 
+    @Test func deliveryFaultsStrikeOnlyTheSubscriptionTheyNameAndNeedTheirAPINamed() throws {
+        let faults = self.faults
+        _ = try faults.add(match: FaultMatch(), action: Self.unavailable, times: nil, durationSeconds: nil)
+        let delivery = FaultRequest(api: .eventDelivery, operation: "backend", method: "POST", path: "/hook", resources: ["default"])
+        #expect(faults.fault(for: delivery) == nil, "a rule naming no API leaves deliveries alone")
+        #expect(!faults.hasRules(for: .eventDelivery))
+        _ = faults.clear()
+
+        _ = try faults.add(match: FaultMatch(api: .eventDelivery, operation: "Backend"), action: .close, times: 1, durationSeconds: nil)
+        #expect(faults.hasRules(for: .eventDelivery))
+        var other = delivery
+        other.operation = "audit"
+        #expect(faults.fault(for: other) == nil)
+        #expect(faults.fault(for: delivery) == .close)
+        #expect(throws: ParleyError.self) {
+            try faults.add(match: FaultMatch(api: .eventDelivery, operation: ""), action: .close, times: 1, durationSeconds: nil)
+        }
+        #expect(throws: ParleyError.self) {
+            try faults.add(match: FaultMatch(api: .chat, operation: "backend"), action: .close, times: 1, durationSeconds: nil)
+        }
+    }
+
     @Test func ringingFaultsStrikeOnlyRingingAndRingingOnlyThem() throws {
         let faults = self.faults
         _ = try faults.add(match: FaultMatch(), action: .close, times: nil, durationSeconds: nil)

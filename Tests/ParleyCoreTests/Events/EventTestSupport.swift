@@ -135,7 +135,12 @@ struct EventsHarness {
         _ = try await fixture.store.leaseSubscriptions(owner: owner, now: now, until: now.addingTimeInterval(3600))
     }
 
-    func deliverer(for subscription: EventSubscription, owner: String = EventsHarness.owner, concurrency: Int = 8) -> SubscriptionDeliverer {
+    func deliverer(
+        for subscription: EventSubscription,
+        owner: String = EventsHarness.owner,
+        concurrency: Int = 8,
+        progressInterval: TimeInterval = 0
+    ) -> SubscriptionDeliverer {
         SubscriptionDeliverer(
             subscriptionId: subscription.id,
             owner: owner,
@@ -148,7 +153,7 @@ struct EventsHarness {
             clock: fixture.clock,
             sink: deadLetters,
             tokens: WebhookTokenIssuer(signIn: fixture.orgSignIn, baseURL: { "https://parley.test/" }),
-            configuration: .init(concurrency: concurrency, progressInterval: 0)
+            configuration: .init(concurrency: concurrency, progressInterval: progressInterval)
         )
     }
 

@@ -107,6 +107,29 @@ import Testing
         #expect(Set(harness.endpoint.events.compactMap { $0["id"] }).count == 1, "the retry carries the same event id")
     }
 
+    @Test func aForgettingDelivererStartsAgainFromTheStoredCursor() async throws {
+        let harness = try await EventsHarness()
+        let subscription = try await harness.subscribe { $0.filter.includedEventTypes = [CommunicationEventType.chatThreadCreated] }
+        // Progress alone is recorded at most every minute: the second thread's delivery is not.
+        let deliverer = harness.deliverer(for: subscription, progressInterval: 60)
+        let alice = try await harness.fixture.user()
+        _ = try await harness.fixture.thread(by: alice)
+        try await harness.drain(deliverer)
+        let recorded = try await harness.stored(subscription).delivery.cursor
+        let second = try await harness.fixture.thread(by: alice)
+        try await harness.drain(deliverer)
+        #expect(harness.endpoint.events.count == 2)
+        #expect(try await harness.stored(subscription).delivery.cursor == recorded)
+        try await harness.drain(deliverer)
+        #expect(harness.endpoint.events.count == 2, "what was read is not read again")
+
+        // As after a snapshot's restore: what it held in memory is of another history.
+        deliverer.forget()
+        try await harness.drain(deliverer)
+        #expect(harness.endpoint.events.count == 3)
+        #expect(harness.endpoint.events.last?.data["threadId"]?.stringValue == second.id, "read again from the stored cursor")
+    }
+
     @Test func onceTheEndpointRecoversEveryWaitingRetryIsDueAtOnce() async throws {
         let harness = try await EventsHarness()
         let subscription = try await harness.subscribe { $0.filter.includedEventTypes = [CommunicationEventType.chatThreadCreated] }
