@@ -124,7 +124,8 @@ final class RealtimeChannelHandler: ChannelDuplexHandler, RemovableChannelHandle
     func drain() {
         guard let context, let connection, !closing else { return }
         switch connection.drain(writable: live && context.channel.isWritable) {
-        case .close(let code):
+        case .close(let code, let frames):
+            write(frames, for: connection, context: context)
             startClose(code)
         case .abort:
             // A dropped network, as a fault (development mode): no close frame.
@@ -132,16 +133,21 @@ final class RealtimeChannelHandler: ChannelDuplexHandler, RemovableChannelHandle
             connection.ended()
             context.close(promise: nil)
         case .frames(let frames):
-            guard !frames.isEmpty else { return }
-            for frame in frames {
-                if let position = frame.position {
-                    guard position > lastSent else { continue }
-                    lastSent = position
-                }
-                write(frame, for: connection, context: context, promise: nil)
-            }
-            context.flush()
+            write(frames, for: connection, context: context)
         }
+    }
+
+    /// Writes live frames in order, skipping durable events already sent, and flushes.
+    private func write(_ frames: [RealtimeFrame], for connection: RealtimeConnection, context: ChannelHandlerContext) {
+        guard !frames.isEmpty else { return }
+        for frame in frames {
+            if let position = frame.position {
+                guard position > lastSent else { continue }
+                lastSent = position
+            }
+            write(frame, for: connection, context: context, promise: nil)
+        }
+        context.flush()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

@@ -92,11 +92,14 @@ final class RealtimeConnection: Sendable {
 
     /// Asks the connection to close with `code` (the first reason wins). Queued frames are not
     /// sent any more: a client resumes from the last position it received.
-    func requestClose(_ code: RealtimeCloseCode) {
+    ///
+    /// - Parameter afterQueuedFrames: frames already waiting go out before the close (a restore
+    ///   tells each party its call ended, then closes); otherwise they are dropped.
+    func requestClose(_ code: RealtimeCloseCode, afterQueuedFrames: Bool = false) {
         let schedule = state.withLock { state -> Bool in
             guard state.closeCode == nil, !state.ended else { return false }
             state.closeCode = code
-            state.outbox = []
+            if !afterQueuedFrames { state.outbox = [] }
             return Self.claimDrain(&state)
         }
         if schedule { scheduleDrain() }
@@ -117,7 +120,8 @@ final class RealtimeConnection: Sendable {
     /// What the handler's drain takes: the frames to write, or the close to send.
     enum Drained {
         case frames([RealtimeFrame])
-        case close(RealtimeCloseCode)
+        /// The close to send, after the frames still to be written (when it was asked for after them).
+        case close(RealtimeCloseCode, after: [RealtimeFrame])
         case abort
     }
 
@@ -128,7 +132,10 @@ final class RealtimeConnection: Sendable {
         state.withLock { state in
             state.drainScheduled = false
             if state.aborted { return .abort }
-            if let code = state.closeCode { return .close(code) }
+            if let code = state.closeCode {
+                defer { state.outbox = [] }
+                return .close(code, after: writable ? state.outbox : [])
+            }
             guard writable else { return .frames([]) }
             defer { state.outbox = [] }
             return .frames(state.outbox)

@@ -270,11 +270,12 @@ final class RealtimeGateway: Service, Sendable {
         for connection in connections { connection.requestClose(code) }
     }
 
-    /// Closes every connection with `code`; returns how many.
+    /// Closes every connection with `code`, after the frames already waiting for it (the calls
+    /// a restore ended tell their parties first); returns how many.
     @discardableResult
     func closeAll(_ code: RealtimeCloseCode) -> Int {
         let all = registry.withLock { $0.connections.values.flatMap(\.values) }
-        for connection in all { connection.requestClose(code) }
+        for connection in all { connection.requestClose(code, afterQueuedFrames: true) }
         return all.count
     }
 
